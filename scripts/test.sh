@@ -1,0 +1,22 @@
+#!/bin/sh
+# The README's test command: installs what is missing, builds twice (normal,
+# and AddressSanitizer + UndefinedBehaviorSanitizer), runs every test of both
+# through ctest.  CI runs exactly this (.ci/run).
+set -eu
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+jobs=$(nproc)
+for variant in normal sanitize; do
+	if [ "$variant" = sanitize ]; then
+		dir=build-sanitize; args="-DRS_SANITIZE=ON"
+	else
+		dir=build; args=""
+	fi
+	echo "== $variant build ($dir)"
+	# shellcheck disable=SC2086
+	scripts/build.sh "$dir" $args
+	echo "== $variant tests"
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --test-dir "$dir" --output-on-failure -j "$jobs"
+done
