@@ -268,7 +268,8 @@ int rs_shm_list(const char *instance, void (*fn)(const char *name, void *arg), v
 		snprintf(names[n++], len, "/%s", e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, compare_names);
+	if (n > 0)
+		qsort(names, n, sizeof *names, compare_names);
 	for (size_t i = 0; i < n; i++) {
 		fn(names[i], arg);
 		free(names[i]);

@@ -46,17 +46,27 @@ static const struct rs_snapshot_layout *layout_of(const struct rs_shm_map *m)
 
 /* ---- writer ------------------------------------------------------------- */
 
-/* A leftover object is replaced unless its writer still lives. */
+/* The pid of the process that owns an existing object: its writer, or its creator mid-creation. */
+static uint32_t owner_pid(const struct rs_shm_map *m)
+{
+	const struct rs_shm_header *h = rs_shm_header_of(m);
+	if (h->magic != RS_SHM_MAGIC)
+		return 0;
+	if (ck_pr_load_32(&h->state) == RS_SHM_CREATING)
+		return h->creator_pid;   /* the writer pid is stored just before READY */
+	if (m->size < RS_SNAP_WRITER_OFF + sizeof(struct rs_snapshot_writer))
+		return 0;
+	return ck_pr_load_32(&((const struct rs_snapshot_writer *)
+			       ((const char *)m->base + RS_SNAP_WRITER_OFF))->pid);
+}
+
+/* A leftover object is replaced unless its writer (or creator) still lives. */
 static int clear_leftover(const char *name, struct rs_error *err)
 {
 	struct rs_shm_map m;
 	if (rs_shm_attach_raw(&m, name, NULL) < 0)
 		return 0;
-	uint32_t pid = 0;
-	if (m.size >= RS_SNAP_WRITER_OFF + sizeof(struct rs_snapshot_writer) &&
-	    rs_shm_header_of(&m)->magic == RS_SHM_MAGIC)
-		pid = ck_pr_load_32(&((const struct rs_snapshot_writer *)
-				      ((const char *)m.base + RS_SNAP_WRITER_OFF))->pid);
+	uint32_t pid = owner_pid(&m);
 	rs_shm_detach(&m);
 	if (pid != 0 && pid != (uint32_t)getpid() && rs_pid_alive((pid_t)pid))
 		return rs_error_set(err, -EBUSY, "%s: its writer (pid %u) is still running", name, pid);
@@ -78,6 +88,8 @@ int rs_snapshot_create(struct rs_snapshot_writer_handle *h, const char *instance
 	struct rs_snapshot_layout l;
 	layout_compute(&l, payload_kind, payload_size);
 	rc = rs_shm_create(&h->map, name, RS_SHM_SNAPSHOT, sizeof l, layout_total(&l), err);
+	if (rc == -EEXIST)  /* another writer created it between our check and our create */
+		return rs_error_set(err, -EBUSY, "%s: another writer created it first", name);
 	if (rc < 0)
 		return rc;
 	memcpy((char *)h->map.base + RS_SNAP_LAYOUT_OFF, &l, sizeof l);
@@ -112,6 +124,8 @@ void rs_snapshot_publish(struct rs_snapshot_writer_handle *h, const void *payloa
 	write_slot(h, 0, gen, unix_ns, mono_ns, payload);
 	/* Even: readers use slot 0 (this snapshot) while slot 1 catches up. */
 	ck_sequence_write_end(&h->w->sequence);
+	/* The even sequence must be visible before slot 1 changes (weakly ordered CPUs). */
+	ck_pr_fence_store();
 	write_slot(h, 1, gen, unix_ns, mono_ns, payload);
 	ck_pr_fence_store();
 	ck_pr_store_64(&h->w->generation, gen);

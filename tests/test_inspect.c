@@ -214,18 +214,7 @@ static json_t *json_find(json_t *root, const char *name)
 	return NULL;
 }
 
-/* Integer at a dotted path under obj ("ring.producer.pid"); fails the test when absent. */
-static json_int_t json_int_at(json_t *obj, const char *path)
-{
-	char buf[128];
-	snprintf(buf, sizeof buf, "%s", path);
-	json_t *v = obj;
-	for (char *save, *k = strtok_r(buf, ".", &save); k; k = strtok_r(NULL, ".", &save))
-		v = json_object_get(v, k);
-	cr_assert(json_is_integer(v), "%s is not an integer", path);
-	return json_integer_value(v);
-}
-
+/* The value at a dotted path under obj ("ring.producer.pid"); fails the test when absent. */
 static json_t *json_at(json_t *obj, const char *path)
 {
 	char buf[128];
@@ -235,6 +224,13 @@ static json_t *json_at(json_t *obj, const char *path)
 		v = json_object_get(v, k);
 	cr_assert_not_null(v, "%s is absent", path);
 	return v;
+}
+
+static json_int_t json_int_at(json_t *obj, const char *path)
+{
+	json_t *v = json_at(obj, path);
+	cr_assert(json_is_integer(v), "%s is not an integer", path);
+	return json_integer_value(v);
 }
 
 /* ---- fixtures: real objects made with the common API ------------------------- */

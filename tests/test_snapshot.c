@@ -1001,7 +1001,7 @@ static int half_created_writer(void *arg)
 	return child_wait(&l->c->release, CHILD_LIFE) ? 0 : 12;
 }
 
-Test(snapshot, creating_writer_not_replaced, .disabled = true)
+Test(snapshot, creating_writer_not_replaced)
 {
 	struct life l = { rs_test_new_instance("halfmade"), 4096, ctl_new(), 0, SEC, END_EXIT };
 	pid_t pid = spawn(half_created_writer, &l);
