@@ -29,17 +29,6 @@ static bool instance_has_objects(void)
 	return any;
 }
 
-static void fini(void)
-{
-	/*
-	 * rs_shm_list() hands qsort() a NULL array when nothing matches, which
-	 * the sanitizer build aborts on (reported); only call it when there is
-	 * something to remove.
-	 */
-	if (instance_has_objects())
-		rs_test_cleanup();
-}
-
 /* Creates a small ring through the real producer path, closes it, returns its object name. */
 static const char *make_ring(char name[RS_SHM_NAME_MAX], const char *tag)
 {
@@ -123,7 +112,7 @@ static void expect_accepted(const char *inst, const char *name)
 
 /* ---- header damage ---- */
 
-Test(shm_abi, wrong_magic, .fini = fini)
+Test(shm_abi, wrong_magic, .fini = rs_test_cleanup)
 {
 	char name[RS_SHM_NAME_MAX];
 	const char *inst = make_ring(name, "magic");
@@ -133,7 +122,7 @@ Test(shm_abi, wrong_magic, .fini = fini)
 	expect_refused(inst, name, -EPROTO, "magic");
 }
 
-Test(shm_abi, abi_major_refused, .fini = fini)
+Test(shm_abi, abi_major_refused, .fini = rs_test_cleanup)
 {
 	char name[RS_SHM_NAME_MAX];
 	const char *inst = make_ring(name, "major");
@@ -147,7 +136,7 @@ Test(shm_abi, abi_major_refused, .fini = fini)
 	expect_refused(inst, name, -ENOTSUP, want);
 }
 
-Test(shm_abi, newer_minor_accepted, .fini = fini)
+Test(shm_abi, newer_minor_accepted, .fini = rs_test_cleanup)
 {
 	char name[RS_SHM_NAME_MAX];
 	const char *inst = make_ring(name, "minor");
@@ -157,7 +146,7 @@ Test(shm_abi, newer_minor_accepted, .fini = fini)
 	expect_accepted(inst, name);
 }
 
-Test(shm_abi, header_size_and_layout_size, .fini = fini)
+Test(shm_abi, header_size_and_layout_size, .fini = rs_test_cleanup)
 {
 	char name[RS_SHM_NAME_MAX];
 	const char *inst = make_ring(name, "hsize");
@@ -174,7 +163,7 @@ Test(shm_abi, header_size_and_layout_size, .fini = fini)
 
 /* ---- size ---- */
 
-Test(shm_abi, truncated, .fini = fini)
+Test(shm_abi, truncated, .fini = rs_test_cleanup)
 {
 	char name[RS_SHM_NAME_MAX];
 	const char *inst = make_ring(name, "trunc");
@@ -191,7 +180,7 @@ Test(shm_abi, truncated, .fini = fini)
 	close(fd);
 }
 
-Test(shm_abi, total_size_mismatch, .fini = fini)
+Test(shm_abi, total_size_mismatch, .fini = rs_test_cleanup)
 {
 	char name[RS_SHM_NAME_MAX];
 	const char *inst = make_ring(name, "tsize");
@@ -216,7 +205,7 @@ Test(shm_abi, total_size_mismatch, .fini = fini)
 
 /* ---- ring layout block ---- */
 
-Test(shm_abi, layout_fields, .fini = fini)
+Test(shm_abi, layout_fields, .fini = rs_test_cleanup)
 {
 	char name[RS_SHM_NAME_MAX];
 	const char *inst = make_ring(name, "layout");
@@ -257,7 +246,7 @@ Test(shm_abi, layout_fields, .fini = fini)
 
 /* ---- kind and state ---- */
 
-Test(shm_abi, snapshot_kind_is_not_a_ring, .fini = fini)
+Test(shm_abi, snapshot_kind_is_not_a_ring, .fini = rs_test_cleanup)
 {
 	char name[RS_SHM_NAME_MAX];
 	const char *inst = make_ring(name, "kind");
@@ -269,7 +258,7 @@ Test(shm_abi, snapshot_kind_is_not_a_ring, .fini = fini)
 	raw_close(&w);
 }
 
-Test(shm_abi, states, .fini = fini)
+Test(shm_abi, states, .fini = rs_test_cleanup)
 {
 	char name[RS_SHM_NAME_MAX];
 	const char *inst = make_ring(name, "state");
@@ -294,7 +283,7 @@ Test(shm_abi, states, .fini = fini)
 }
 
 /* A creation whose creator died before READY is debris the next producer replaces. */
-Test(shm_abi, abandoned_creation_replaced, .fini = fini)
+Test(shm_abi, abandoned_creation_replaced, .fini = rs_test_cleanup)
 {
 	char name[RS_SHM_NAME_MAX];
 	const char *inst = make_ring(name, "abandon");
@@ -323,7 +312,7 @@ Test(shm_abi, abandoned_creation_replaced, .fini = fini)
 	rs_ring_close(&r);
 }
 
-Test(shm_abi, missing_object, .fini = fini)
+Test(shm_abi, missing_object, .fini = rs_test_cleanup)
 {
 	const char *inst = rs_test_new_instance("missing");
 	char name[RS_SHM_NAME_MAX];
@@ -409,7 +398,7 @@ static int creator_main(void *arg)
 	return 0;
 }
 
-Test(shm_abi, creator_header_and_incarnations, .fini = fini)
+Test(shm_abi, creator_header_and_incarnations, .fini = rs_test_cleanup)
 {
 	uint64_t before = rs_unix_ns();
 	char name[RS_SHM_NAME_MAX];

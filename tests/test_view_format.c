@@ -696,7 +696,7 @@ Test(view_text, nodes_methods_recent)
 	cr_assert_not_null(strstr(lines[2], "eth_getBalance "));
 	cr_assert_not_null(strstr(lines[2], " 66.7 "));
 
-	cr_assert_not_null(strstr(text, "  10:42:03.456  us-west  ethereum eth_call -> alchemy (250 ms)"
+	cr_assert_not_null(strstr(text, "  10:42:03.456  us-west     ethereum eth_call -> alchemy (250 ms)"
 				 "  [error]  [failover 2]\n"), "%s", text);
 	cr_assert_not_null(strstr(text, "  10:42:02.456  eu-central  polygon eth_blockNumber -> "
 				 "quicknode (7.0 ms)  [system]\n"));
@@ -747,7 +747,7 @@ Test(view_text, control_characters_are_neutralised)
 	char *text = text_of(NULL);
 	cr_assert_null(strchr(text, '\x1b'));
 	cr_assert_not_null(strstr(text, "alc?[2Jhemy"));
-	cr_assert_not_null(strstr(text, "us-west  ether?reum eth_call -> alchemy"), "%s", text);
+	cr_assert_not_null(strstr(text, "us-west     ether?reum eth_call -> alchemy"), "%s", text);
 	free(text);
 }
 

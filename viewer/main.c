@@ -263,17 +263,28 @@ static void no_such_node(const struct rs_metrics_snapshot *s, const struct view_
 	fprintf(stderr, "%s)\n", s->n_nodes ? "" : " none");
 }
 
+/* "120 ms" below a second, "4.2 s" above. */
+static const char *age_str(char *buf, size_t n, uint64_t ms)
+{
+	if (ms < 1000)
+		snprintf(buf, n, "%llu ms", (unsigned long long)ms);
+	else
+		snprintf(buf, n, "%.1f s", (double)ms / 1000.0);
+	return buf;
+}
+
 static void report_status(const struct view_opts *o, const struct rs_view_info *info)
 {
+	char hb[32], age[32];
+	age_str(hb, sizeof hb, info->heartbeat_age_ms);
+	age_str(age, sizeof age, info->age_ms);
 	if (info->status == RS_SNAPSHOT_DEAD)
 		fprintf(stderr, PROG ": instance '%s': aggregator dead (pid %u %s): last heartbeat "
-			"%.1f s ago, the snapshot shown is %.1f s old\n", o->instance, info->writer_pid,
-			info->writer_alive ? "alive but silent" : "gone",
-			(double)info->heartbeat_age_ms / 1000.0, (double)info->age_ms / 1000.0);
+			"%s ago; the snapshot shown is %s old\n", o->instance, info->writer_pid,
+			info->writer_alive ? "alive but silent" : "gone", hb, age);
 	else
 		fprintf(stderr, PROG ": instance '%s': aggregator stale (pid %u): last heartbeat "
-			"%.1f s ago, the snapshot shown is %.1f s old\n", o->instance, info->writer_pid,
-			(double)info->heartbeat_age_ms / 1000.0, (double)info->age_ms / 1000.0);
+			"%s ago; the snapshot shown is %s old\n", o->instance, info->writer_pid, hb, age);
 }
 
 static int read_snapshot(const struct view_opts *o, struct rs_view_source *src,

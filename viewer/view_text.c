@@ -367,7 +367,8 @@ static int methods(FILE *f, const struct rs_metrics_snapshot *s)
 	return 0;
 }
 
-static void decision(FILE *f, const struct rs_metrics_snapshot *s, const struct rs_recent_decision *d)
+static void decision(FILE *f, const struct rs_metrics_snapshot *s, const struct rs_recent_decision *d,
+		     int node_width)
 {
 	time_t secs = (time_t)(d->emit_unix_ms / 1000u);
 	struct tm tm;
@@ -388,19 +389,25 @@ static void decision(FILE *f, const struct rs_metrics_snapshot *s, const struct 
 	if (d->origin != RS_ORIGIN_CLIENT && used < sizeof marks)
 		snprintf(marks + used, sizeof marks - used, "  [%s]",
 			 rs_view_name(rs_origin_name(d->origin)));
-	line(f, INDENT "%s.%03u  %s  %s %s -> %s (%s ms)%s\n", when,
-	     (unsigned)(d->emit_unix_ms % 1000u), s->nodes[d->node].name, d->chain, d->method,
-	     d->provider, dur, marks);
+	line(f, INDENT "%s.%03u  %-*s  %s %s -> %s (%s ms)%s\n", when,
+	     (unsigned)(d->emit_unix_ms % 1000u), node_width, s->nodes[d->node].name, d->chain,
+	     d->method, d->provider, dur, marks);
 }
 
 static void recent(FILE *f, const struct rs_metrics_snapshot *s, int node, unsigned limit)
 {
 	line(f, "\nrecent decisions (newest first, UTC)\n");
+	int width = 0;                      /* node names line up */
+	for (uint32_t i = 0; i < s->n_nodes; i++)
+		if (node < 0 || (uint32_t)node == i) {
+			int len = (int)strlen(s->nodes[i].name);
+			width = len > width ? len : width;
+		}
 	unsigned shown = 0;
 	for (uint32_t i = 0; i < s->n_recent && shown < limit; i++) {
 		if (node >= 0 && s->recent[i].node != (uint32_t)node)
 			continue;
-		decision(f, s, &s->recent[i]);
+		decision(f, s, &s->recent[i], width);
 		shown++;
 	}
 	if (shown == 0)
