@@ -184,7 +184,10 @@ static int claim_side(struct rs_ring *r, uint32_t *pid_field, uint32_t *attaches
 	if (holder != 0 && holder != (uint32_t)getpid() && rs_pid_alive((pid_t)holder))
 		return rs_error_set(err, -EBUSY, "%s: already has a live %s (pid %u)",
 				    r->map.name, side, holder);
-	ck_pr_store_32(pid_field, (uint32_t)getpid());
+	/* Compare-and-swap: of two processes claiming at once, one wins. */
+	if (!ck_pr_cas_32(pid_field, holder, (uint32_t)getpid()))
+		return rs_error_set(err, -EBUSY, "%s: another %s attached at the same moment (pid %u)",
+				    r->map.name, side, ck_pr_load_32(pid_field));
 	ck_pr_store_32(attaches, *attaches + 1u);
 	return 0;
 }
@@ -298,7 +301,8 @@ static void publish_tail(struct rs_ring *r)
 
 bool rs_ring_push(struct rs_ring *r, const struct rs_record *rec)
 {
-	uint64_t cap = r->layout->capacity;
+	/* The private mask, not the shared layout: nobody can change it under us. */
+	uint64_t cap = r->mask + 1u;
 	if (r->local_tail - r->cached_head >= cap) {
 		r->cached_head = ck_pr_load_64(&r->cons->head);
 		/* Slots below head are free only once the consumer's copies are done. */
@@ -332,12 +336,13 @@ void rs_ring_count_reject(struct rs_ring *r, enum rs_reject_reason reason)
 long rs_ring_consume(struct rs_ring *r, struct rs_record *out, size_t max)
 {
 	if (r->cached_tail == r->local_head) {
-		r->cached_tail = ck_pr_load_64(&r->prod->tail);
+		uint64_t tail = ck_pr_load_64(&r->prod->tail);
 		/* Records below tail were written before tail was stored. */
 		ck_pr_fence_acquire();
-		if (check_indices(r, r->local_head, r->cached_tail, NULL) < 0)
-			return -EPROTO;
-		note_high_water(r, r->cached_tail - r->local_head);
+		if (tail < r->local_head || tail - r->local_head > r->mask + 1u)
+			return -EPROTO;  /* kept out of cached_tail: a retry checks again */
+		r->cached_tail = tail;
+		note_high_water(r, tail - r->local_head);
 	}
 	uint64_t avail = r->cached_tail - r->local_head;
 	size_t n = avail < max ? (size_t)avail : max;

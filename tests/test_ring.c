@@ -510,8 +510,10 @@ Test(ring, producer_killed_and_restarted, .fini = fini, .timeout = 60)
 	 */
 	consume_until(&c, &next, next + BEFORE_KILL, buf);
 	double deadline = rs_test_now() + WAIT_LIMIT_S;
-	while (stats_of(&c).in_ring < CAP / 2)
+	while (stats_of(&c).in_ring < CAP / 2) {
 		cr_assert(rs_test_now() < deadline, "producer A stopped producing");
+		sched_yield();
+	}
 	cr_assert_eq(kill(pa, SIGKILL), 0);
 	int st = reap(pa, WAIT_LIMIT_S);
 	cr_assert(st != -1 && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,

@@ -312,7 +312,7 @@ Test(view_json, top_level_fields_in_order)
 	json_t *d = json_of(NULL, NULL);
 	static const char *const keys[] = {
 		"schema", "instance", "generation", "published_unix_ms", "computed_unix_ms",
-		"tick_ms", "window_s", "status", "age_ms", "heartbeat_age_ms", "node_filter",
+		"tick_ms", "window_s", "status", "aggregator_stopped", "age_ms", "heartbeat_age_ms", "node_filter",
 		"totals", "providers", "methods", "nodes", "recent", "aggregator",
 	};
 	assert_keys(d, keys, sizeof keys / sizeof keys[0], "document");
@@ -323,6 +323,7 @@ Test(view_json, top_level_fields_in_order)
 	cr_assert_eq(get_int(d, "tick_ms"), 100);
 	cr_assert_eq(get_int(d, "window_s"), 60);
 	cr_assert_str_eq(get_str(d, "status"), "fresh");
+	cr_assert(json_is_false(get(d, "aggregator_stopped")));
 	cr_assert_eq(get_int(d, "age_ms"), 80);
 	cr_assert(json_is_null(get(d, "node_filter")));
 	json_decref(d);
@@ -833,6 +834,28 @@ Test(view_source, wait_times_out_without_a_publication, .fini = cleanup)
 	cr_assert_eq(rs_view_source_wait(&src, &copy, &info, 300, &err), 0, "%s", err.msg);
 	rs_view_source_close(&src);
 	rs_snapshot_close_writer(&h, true);
+}
+
+Test(view_source, clean_shutdown_reads_as_stopped, .fini = cleanup)
+{
+	const char *instance = rs_test_new_instance("stop");
+	static struct rs_metrics_snapshot copy;
+	struct rs_snapshot_writer_handle h;
+	publish(&h, instance);
+	build_snapshot();
+	rs_snapshot_publish(&h, &snap);
+	struct rs_view_source src;
+	struct rs_view_info info;
+	struct rs_error err;
+	rs_view_source_init(&src, instance, 0);
+	cr_assert_eq(rs_view_source_read(&src, &copy, &info, &err), 0, "%s", err.msg);
+	cr_assert_not(info.stopped);
+	rs_snapshot_close_writer(&h, false);                /* retired, name kept */
+	cr_assert_eq(rs_view_source_read(&src, &copy, &info, &err), 0, "%s", err.msg);
+	cr_assert_eq(info.status, RS_SNAPSHOT_DEAD);
+	cr_assert(info.stopped);
+	cr_assert_eq(memcmp(&copy, &snap, sizeof snap), 0); /* the last snapshot is still shown */
+	rs_view_source_close(&src);
 }
 
 Test(view_source, stale_threshold_override, .fini = cleanup)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench_ring.h"
 #include "engine.h"
 #include "ring_set.h"
 #include "rs_clock.h"
@@ -152,17 +153,13 @@ static int compare_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int bench_aggregator(int argc, char **argv)
+int bench_aggregator_run(const struct bench_opts *o)
 {
-	int runs = 5;
-	uint64_t per_ring = 500000;
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--runs") == 0) runs = atoi(argv[i + 1]);
-		else if (strcmp(argv[i], "--records") == 0) per_ring = strtoull(argv[i + 1], NULL, 10) / NODES;
-	}
-	if (runs < 1 || runs > 50 || per_ring < 1000) {
-		fprintf(stderr, "usage: routestat-bench aggregator [--runs 1..50] [--records N>=7000]\n");
-		return 64;
+	int runs = (int)(o->runs < 50 ? o->runs : 50);
+	uint64_t per_ring = (o->records_given ? o->records : 3500000u) / NODES;
+	if (per_ring < 1000 || per_ring > (1u << 22)) {
+		fprintf(stderr, "routestat-bench: aggregator --records wants 7000..%u\n", NODES << 22);
+		return 2;
 	}
 	uint32_t capacity = 1024;
 	while (capacity < per_ring)

@@ -7,7 +7,7 @@
  *      and its buffer in a MAP_SHARED|MAP_ANONYMOUS mapping made before fork;
  *   3. a Unix SOCK_SEQPACKET socketpair, one record per send()/recv().
  *
- * Run: routestat-bench ring [--records N] [--socket-records N] [--runs R] [--pin]
+ * Run: routestat-bench ring [--records N] [--socket-records N] [--runs R] [--pin] [--verbose]
  *
  * Method.  The producer is always the forked child, the consumer the parent.
  * Each side attaches, then they meet on a pipe; the clock (CLOCK_MONOTONIC)
@@ -20,6 +20,10 @@
  * consumer checks every record's sequence number and a checksum, and a run
  * that lost, duplicated or damaged a record is reported loudly as FAIL and
  * makes the exit status 1.
+ *
+ * Reading it: with other load on the machine an unpinned pair often shares
+ * one vCPU, where no cache line crosses cores and both rings tie (~160 M/s);
+ * the load average lines and the per-round ring / ck_ring ratios show that.
  */
 #include "bench_ring.h"
 

@@ -13,6 +13,7 @@
 
 struct bench_opts {
 	uint64_t records;         /* records per run for the shared-memory rings */
+	bool     records_given;   /* --records was on the command line */
 	uint64_t socket_records;  /* records per run for the socketpair (it is ~100x slower) */
 	unsigned runs;            /* runs per transport, interleaved */
 	bool     pin;             /* producer and consumer on two different CPUs */
@@ -25,5 +26,8 @@ struct bench_opts {
 
 /* `routestat-bench ring`: routestat ring vs ck_ring vs socketpair, across two processes. */
 int bench_ring_run(const struct bench_opts *o);
+
+/* `routestat-bench aggregator`: the aggregator's events/s on one core (bench_aggregator.c). */
+int bench_aggregator_run(const struct bench_opts *o);
 
 #endif

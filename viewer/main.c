@@ -278,7 +278,10 @@ static void report_status(const struct view_opts *o, const struct rs_view_info *
 	char hb[32], age[32];
 	age_str(hb, sizeof hb, info->heartbeat_age_ms);
 	age_str(age, sizeof age, info->age_ms);
-	if (info->status == RS_SNAPSHOT_DEAD)
+	if (info->stopped)
+		fprintf(stderr, PROG ": instance '%s': aggregator stopped %s ago; the snapshot shown is "
+			"its last, %s old\n", o->instance, hb, age);
+	else if (info->status == RS_SNAPSHOT_DEAD)
 		fprintf(stderr, PROG ": instance '%s': aggregator dead (pid %u %s): last heartbeat "
 			"%s ago; the snapshot shown is %s old\n", o->instance, info->writer_pid,
 			info->writer_alive ? "alive but silent" : "gone", hb, age);

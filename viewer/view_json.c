@@ -304,6 +304,7 @@ static json_t *document(struct builder *b, const struct rs_metrics_snapshot *s,
 	put(b, d, "tick_ms", j_uint(s->tick_ms));
 	put(b, d, "window_s", j_uint(s->window_s));
 	put(b, d, "status", j_str(rs_snapshot_status_name(info->status)));
+	put(b, d, "aggregator_stopped", json_boolean(info->stopped));
 	put(b, d, "age_ms", j_uint(info->age_ms));
 	put(b, d, "heartbeat_age_ms", j_uint(info->heartbeat_age_ms));
 	put(b, d, "node_filter", node >= 0 ? j_str(o->node) : json_null());

@@ -105,7 +105,7 @@ const char *rs_view_name(const char *name_or_null)
 const char *rs_view_tick_source_name(uint32_t tick_source)
 {
 	switch (tick_source) {
-	case 1: return "multishot_timeout";
+	case 1: return "multishot";
 	case 2: return "timerfd";
 	default: return "unknown";
 	}

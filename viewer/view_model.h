@@ -71,7 +71,7 @@ struct rs_metric_set rs_view_method_metrics(const struct rs_method_metrics *mm);
 /* Enum names for display: the record.h name, or "unknown" when out of range. */
 const char *rs_view_name(const char *name_or_null);
 
-/* The aggregator's timer: "multishot_timeout", "timerfd" or "unknown". */
+/* The aggregator's timer, named as its --tick-source option: "multishot", "timerfd", or "unknown". */
 const char *rs_view_tick_source_name(uint32_t tick_source);
 
 /* Dedup set fill in percent (0 when the capacity is unknown). */

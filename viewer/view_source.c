@@ -10,7 +10,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <ck_pr.h>
+
 #include "rs_clock.h"
+#include "shm_object.h"
 
 #define NS_PER_MS 1000000u
 
@@ -76,6 +79,8 @@ int rs_view_source_read(struct rs_view_source *src, struct rs_metrics_snapshot *
 	struct rs_snapshot_info si;
 	rc = rs_snapshot_read(&src->reader, dst, &si, err);
 	info_from(info, &si);
+	/* A clean shutdown retires the object (rs_snapshot_close_writer); a crash does not. */
+	info->stopped = ck_pr_load_32(&rs_shm_header_of(&src->reader.map)->state) == RS_SHM_RETIRED;
 	if (rc < 0)
 		return rc;
 	return rs_view_snapshot_check(dst, err);

@@ -41,8 +41,9 @@ struct rs_view_info {
 	uint64_t published_unix_ms;
 	uint64_t age_ms;                   /* since the snapshot was published */
 	uint64_t heartbeat_age_ms;         /* since the aggregator's last sign of life */
-	uint32_t writer_pid;
+	uint32_t writer_pid;               /* 0 once the aggregator stopped */
 	bool     writer_alive;
+	bool     stopped;                  /* the aggregator shut down cleanly (status DEAD) */
 };
 
 /*

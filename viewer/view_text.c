@@ -174,13 +174,17 @@ static void table_print(FILE *f, const struct table *t)
 
 static void header(FILE *f, const struct rs_metrics_snapshot *s, const struct rs_view_info *info)
 {
-	char age[32], hb[32];
-	line(f, "routestat  instance %s  generation %llu  age %s  aggregator %s (pid %u, heartbeat %s)"
+	char age[32], hb[32], who[64];
+	age_str(hb, sizeof hb, info->heartbeat_age_ms);
+	if (info->stopped)
+		snprintf(who, sizeof who, "stopped %s ago", hb);
+	else
+		snprintf(who, sizeof who, "pid %u, heartbeat %s", info->writer_pid, hb);
+	line(f, "routestat  instance %s  generation %llu  age %s  aggregator %s (%s)"
 		"  tick %u ms  window %u s\n",
 	     s->instance, (unsigned long long)info->generation,
-	     age_str(age, sizeof age, info->age_ms), rs_snapshot_status_name(info->status),
-	     info->writer_pid, age_str(hb, sizeof hb, info->heartbeat_age_ms), s->tick_ms,
-	     s->window_s);
+	     age_str(age, sizeof age, info->age_ms), rs_snapshot_status_name(info->status), who,
+	     s->tick_ms, s->window_s);
 }
 
 static void headline(FILE *f, const struct rs_metrics_snapshot *s)
