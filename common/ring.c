@@ -181,7 +181,9 @@ static int claim_side(struct rs_ring *r, uint32_t *pid_field, uint32_t *attaches
 		      struct rs_error *err)
 {
 	uint32_t holder = ck_pr_load_32(pid_field);
-	if (holder != 0 && holder != (uint32_t)getpid() && rs_pid_alive((pid_t)holder))
+	if (holder == (uint32_t)getpid())  /* two handles on one side would corrupt the ring */
+		return rs_error_set(err, -EBUSY, "%s: this process already is its %s", r->map.name, side);
+	if (holder != 0 && rs_pid_alive((pid_t)holder))
 		return rs_error_set(err, -EBUSY, "%s: already has a live %s (pid %u)",
 				    r->map.name, side, holder);
 	/* Compare-and-swap: of two processes claiming at once, one wins. */

@@ -50,7 +50,8 @@ enum view_opt_id { OPT_INSTANCE, OPT_ONCE, OPT_JSON, OPT_NODE, OPT_STALE_MS, OPT
 
 enum view_opt_kind {
 	KIND_FLAG,      /* no argument */
-	KIND_NAME,      /* a routestat name, checked by rs_name_check */
+	KIND_INSTANCE,  /* an instance name (rs_name_check) */
+	KIND_NODE,      /* a node name: the same, '.' allowed too */
 	KIND_COUNT,     /* an integer within [min, max] */
 };
 
@@ -68,7 +69,7 @@ struct view_option {
 };
 
 static const struct view_option view_options[OPT_COUNT] = {
-	[OPT_INSTANCE] = { "instance", 0, KIND_NAME, "NAME", 0, 0, OPTF_REQUIRED,
+	[OPT_INSTANCE] = { "instance", 0, KIND_INSTANCE, "NAME", 0, 0, OPTF_REQUIRED,
 		"the instance whose aggregator snapshot to read" },
 	[OPT_ONCE] = { "once", 0, KIND_FLAG, NULL, 0, 0, OPTF_MODE,
 		"print the snapshot once as aligned text tables: the\n"
@@ -77,7 +78,7 @@ static const struct view_option view_options[OPT_COUNT] = {
 	[OPT_JSON] = { "json", 0, KIND_FLAG, NULL, 0, 0, OPTF_MODE,
 		"print the snapshot once as one JSON document\n"
 		"(described in docs/json-schema.md)" },
-	[OPT_NODE] = { "node", 0, KIND_NAME, "NODE", 0, 0, 0,
+	[OPT_NODE] = { "node", 0, KIND_NODE, "NODE", 0, 0, 0,
 		"show one ingest node: its routes in the provider table,\n"
 		"its ring, its recent decisions (the headline totals and\n"
 		"top methods stay cluster-wide)" },
@@ -175,8 +176,9 @@ static int parse_value(const struct view_option *v, const char *arg, const char 
 	switch (v->kind) {
 	case KIND_FLAG:
 		return 0;
-	case KIND_NAME:
-		if (rs_name_check(v->name, arg, v == &view_options[OPT_NODE], &err) < 0) {
+	case KIND_INSTANCE:
+	case KIND_NODE:
+		if (rs_name_check(v->name, arg, v->kind == KIND_NODE, &err) < 0) {
 			fprintf(stderr, PROG ": --%s: %s\n", v->name, err.msg);
 			return -1;
 		}
