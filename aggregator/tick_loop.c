@@ -20,7 +20,7 @@ enum { TAG_TICK = 1, TAG_SIGNAL = 2, TAG_EXTRA = 3, TAG_TIMER_READ = 4 };
 const char *rs_tick_source_name(enum rs_tick_source s)
 {
 	switch (s) {
-	case RS_TICK_MULTISHOT: return "multishot-timeout";
+	case RS_TICK_MULTISHOT: return "multishot";
 	case RS_TICK_TIMERFD: return "timerfd";
 	default: return "auto";
 	}

@@ -221,11 +221,28 @@ int rs_shm_remove(const char *name)
 	return shm_unlink(name) < 0 ? -errno : 0;
 }
 
+/* A zombie has exited but awaits its parent's wait(): it is dead for our purposes. */
+static bool is_zombie(pid_t pid)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *paren = strrchr(buf, ')');  /* the command name may hold spaces or ')' */
+	return paren != NULL && paren[1] == ' ' && paren[2] == 'Z';
+}
+
 bool rs_pid_alive(pid_t pid)
 {
 	if (pid <= 0)
 		return false;
-	return kill(pid, 0) == 0 || errno == EPERM;
+	if (kill(pid, 0) != 0 && errno != EPERM)
+		return false;
+	return !is_zombie(pid);
 }
 
 uint64_t rs_random64(void)

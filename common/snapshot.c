@@ -245,6 +245,8 @@ static enum rs_snapshot_status judge(const struct rs_snapshot_reader *r, struct 
 	uint64_t interval = ck_pr_load_64(&r->w->interval_ns);
 	uint64_t stale = r->stale_after_ns ? r->stale_after_ns : 3u * interval;
 	uint64_t dead = r->dead_after_ns ? r->dead_after_ns : 20u * interval;
+	if (dead < stale)
+		dead = stale;  /* a live writer is stale before it is dead */
 	info->heartbeat_age_ns = age(rs_mono_ns(), ck_pr_load_64(&r->w->heartbeat_ns));
 	info->writer_pid = ck_pr_load_32(&r->w->pid);
 	info->writer_alive = rs_pid_alive((pid_t)info->writer_pid);
