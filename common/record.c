@@ -41,23 +41,25 @@ int rs_result_parse(const char *s)    { return parse_name(result_names, COUNT(re
 int rs_origin_parse(const char *s)    { return parse_name(origin_names, COUNT(origin_names), s); }
 int rs_circuit_parse(const char *s)   { return parse_name(circuit_names, COUNT(circuit_names), s); }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
-}
+/* Hex digit values plus one (0 = not a digit): a table keeps random digits branch-free. */
+static const signed char hex_values[256] = {
+	['0'] = 0 + 1, ['1'] = 1 + 1, ['2'] = 2 + 1, ['3'] = 3 + 1, ['4'] = 4 + 1,
+	['5'] = 5 + 1, ['6'] = 6 + 1, ['7'] = 7 + 1, ['8'] = 8 + 1, ['9'] = 9 + 1,
+	['a'] = 10 + 1, ['b'] = 11 + 1, ['c'] = 12 + 1, ['d'] = 13 + 1, ['e'] = 14 + 1, ['f'] = 15 + 1,
+	['A'] = 10 + 1, ['B'] = 11 + 1, ['C'] = 12 + 1, ['D'] = 13 + 1, ['E'] = 14 + 1, ['F'] = 15 + 1,
+};
 
 static int pack_hex64(const char *s, uint64_t *out)
 {
 	uint64_t v = 0;
+	int bad = 0;
 	for (int i = 0; i < 16; i++) {
-		int h = hex_value(s[i]);
-		if (h < 0)
-			return -1;
-		v = v << 4 | (uint64_t)h;
+		int h = hex_values[(unsigned char)s[i]] - 1;
+		bad |= h;
+		v = v << 4 | (uint64_t)(h & 15);
 	}
+	if (bad < 0)
+		return -1;
 	*out = v;
 	return 0;
 }
