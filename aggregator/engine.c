@@ -22,6 +22,7 @@ int rs_engine_init(struct rs_engine *e, const struct rs_engine_config *cfg, uint
 	/* Enough slices to cover the window plus the one being filled. */
 	e->hist_slices = (e->cfg.window_s + RS_ENGINE_HIST_SLICE_S - 1) / RS_ENGINE_HIST_SLICE_S + 1;
 	e->now_s = e->start_s = now_unix_s;
+	e->first_counted_s = UINT64_MAX;
 	e->total_sec = calloc(e->cfg.window_s, sizeof *e->total_sec);
 	e->dup_sec = calloc(e->cfg.window_s, sizeof *e->dup_sec);
 	e->methods = calloc(RS_ENGINE_MAX_METHODS, sizeof *e->methods);
@@ -88,17 +89,26 @@ static int reset_node_caches(struct rs_engine_node *n, const struct rs_ring *rin
 int rs_engine_attach_node(struct rs_engine *e, const char *name, const struct rs_ring *ring)
 {
 	int idx = find_node(e, name);
-	if (idx < 0) {
+	bool is_new = idx < 0;
+	if (is_new) {
 		if (e->n_nodes == RS_MAX_NODES)
 			return -ENOSPC;
-		idx = (int)e->n_nodes++;
-		snprintf(e->nodes[idx].name, RS_STR, "%s", name);
+		idx = (int)e->n_nodes;
 	}
 	struct rs_engine_node *n = &e->nodes[idx];
+	n->ring = NULL;
 	int rc = reset_node_caches(n, ring);
 	if (rc < 0)
 		return rc;
+	if (is_new) {
+		snprintf(n->name, RS_STR, "%s", name);
+		e->n_nodes++;
+	}
 	n->ring = ring;
+	/* Provider ids of the old dictionary mean nothing in the new one. */
+	for (uint32_t i = 0; i < e->n_routes; i++)
+		if (e->routes[i]->node == idx)
+			e->routes[i]->provider_id = RS_DICT_NONE;
 	return idx;
 }
 
@@ -298,6 +308,8 @@ static void ingest_decision(struct rs_engine *e, unsigned node, const struct rs_
 	int method = method_of(e, node, rec->method);
 	struct rs_route *r = e->routes[route];
 	r->last_seen_unix_ms = rec->emit_unix_ms;
+	if (sec < e->first_counted_s)
+		e->first_counted_s = sec;
 	count_decision(e, r, method, rec, sec);
 	remember_recent(e, rec, route, method);
 }
@@ -339,6 +351,8 @@ static uint64_t window_second(struct rs_engine *e, const struct rs_record *rec)
 
 void rs_engine_ingest(struct rs_engine *e, unsigned node, const struct rs_record *recs, size_t n)
 {
+	if (node >= e->n_nodes || e->nodes[node].method_of_id == NULL)
+		return;  /* not attached: nothing to resolve names with */
 	for (size_t i = 0; i < n; i++) {
 		const struct rs_record *rec = &recs[i];
 		if (i + RS_ENGINE_PREFETCH < n)

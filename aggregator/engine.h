@@ -72,6 +72,7 @@ struct rs_engine {
 	uint32_t                hist_slices;    /* ring of histogram slices per route */
 	uint64_t                now_s;          /* newest second (Unix) the window holds */
 	uint64_t                start_s;
+	uint64_t                first_counted_s; /* oldest arrival second counted (a backlog predates start) */
 	struct rs_engine_node   nodes[RS_MAX_NODES];
 	uint32_t                n_nodes;
 	char                    pc_provider[RS_MAX_PROVIDER_CHAINS][RS_STR];

@@ -42,8 +42,13 @@ static uint32_t clamp_u32(uint64_t v)
 	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
+/* Histograms span up to 5 s more than the counts: no calls in the window, no latency. */
 static void set_quantiles(struct rs_metric_set *m, const struct rs_hist *h)
 {
+	if (m->calls == 0) {
+		m->p50_us = m->p95_us = m->p99_us = 0;
+		return;
+	}
 	m->p50_us = clamp_u32(rs_hist_quantile(h, 0.50));
 	m->p95_us = clamp_u32(rs_hist_quantile(h, 0.95));
 	m->p99_us = clamp_u32(rs_hist_quantile(h, 0.99));
@@ -233,7 +238,11 @@ void rs_engine_render(struct rs_engine *e, struct rs_metrics_snapshot *out)
 	out->n_nodes = e->n_nodes;
 	out->n_provider_chains = e->n_pcs;
 	out->n_routes = e->n_routes;
-	uint64_t spanned = e->now_s - e->start_s + 1;
+	/* The window spans from the oldest second it holds: the start, or an older backlog. */
+	uint64_t oldest = e->first_counted_s < e->start_s ? e->first_counted_s : e->start_s;
+	if (oldest + e->cfg.window_s <= e->now_s)
+		oldest = e->now_s - e->cfg.window_s + 1;
+	uint64_t spanned = e->now_s - oldest + 1;
 	struct render_ctx c = {
 		.e = e, .out = out,
 		.pc_hist = e->scratch,
