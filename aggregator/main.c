@@ -137,6 +137,7 @@ struct aggregator {
 	struct rs_snapshot_writer_handle writer;
 	struct rs_metrics_snapshot      *snap;    /* 73 KiB: on the heap, built in place */
 	struct rs_self_metrics           self;
+	uint64_t                         drain_delay_ns;  /* next early drain, when rings fill fast */
 };
 
 static double drain(struct aggregator *a)
@@ -148,11 +149,22 @@ static double drain(struct aggregator *a)
 	return fill;
 }
 
-/* A ring a quarter full at a drain fills faster than ticks empty it: drain sooner. */
+/*
+ * A ring a quarter full at a drain fills faster than ticks empty it: drain
+ * again sooner, halving the delay while rings stay over half full (down to
+ * RS_MIN_DRAIN_NS), and back to tick/8 once they calm down.
+ */
+#define RS_MIN_DRAIN_NS 2000000u
+
 static void maybe_drain_early(struct aggregator *a, double fill)
 {
+	uint64_t relaxed = a->loop.tick_ns / 8;
+	if (a->drain_delay_ns == 0 || fill < 0.25)
+		a->drain_delay_ns = relaxed;
+	else if (fill > 0.5 && a->drain_delay_ns / 2 >= RS_MIN_DRAIN_NS)
+		a->drain_delay_ns /= 2;
 	if (fill > 0.25)
-		rs_tick_loop_arm_extra(&a->loop, a->loop.tick_ns / 8);
+		rs_tick_loop_arm_extra(&a->loop, a->drain_delay_ns);
 }
 
 static void publish(struct aggregator *a, uint64_t t0)
