@@ -258,15 +258,16 @@ static int method_of(struct rs_engine *e, unsigned node, uint16_t id)
 
 /* ---- the per-event path ------------------------------------------------------ */
 
-static void remember_recent(struct rs_engine *e, const struct rs_record *rec, int route, int method)
+static void remember_recent(struct rs_engine *e, unsigned node, const struct rs_record *rec,
+			    int route, int method)
 {
-	struct rs_recent_entry *r = &e->recent[e->recent_next];
+	struct rs_recent_entry *r = &e->recent[node][e->recent_next[node]];
 	r->rec = *rec;
 	r->route = (uint16_t)route;
 	r->method = method < 0 ? RS_ENGINE_NO_INDEX : (uint16_t)method;
-	e->recent_next = (e->recent_next + 1) % RS_RECENT_DECISIONS;
-	if (e->recent_count < RS_RECENT_DECISIONS)
-		e->recent_count++;
+	e->recent_next[node] = (e->recent_next[node] + 1) % RS_RECENT_DECISIONS;
+	if (e->recent_count[node] < RS_RECENT_DECISIONS)
+		e->recent_count[node]++;
 }
 
 static void count_decision(struct rs_engine *e, struct rs_route *r, int method,
@@ -311,7 +312,7 @@ static void ingest_decision(struct rs_engine *e, unsigned node, const struct rs_
 	if (sec < e->first_counted_s)
 		e->first_counted_s = sec;
 	count_decision(e, r, method, rec, sec);
-	remember_recent(e, rec, route, method);
+	remember_recent(e, node, rec, route, method);
 }
 
 static void ingest_circuit(struct rs_engine *e, unsigned node, const struct rs_record *rec)

@@ -85,8 +85,9 @@ struct rs_engine {
 	struct rs_counts       *total_sec;      /* [window_s] */
 	uint64_t               *dup_sec;        /* [window_s] */
 	struct rs_dedup         dedup;
-	struct rs_recent_entry  recent[RS_RECENT_DECISIONS];
-	uint32_t                recent_next, recent_count;
+	/* The latest decisions of each node; rendering merges them newest first. */
+	struct rs_recent_entry  recent[RS_MAX_NODES][RS_RECENT_DECISIONS];
+	uint32_t                recent_next[RS_MAX_NODES], recent_count[RS_MAX_NODES];
 	uint64_t                duplicates_total, late_total, routes_dropped;
 	struct rs_hist         *scratch;        /* publication: [pcs + nodes + 2] */
 };

@@ -181,30 +181,57 @@ static void render_methods(struct render_ctx *c)
 	}
 }
 
+static void render_recent_entry(struct render_ctx *c, const struct rs_recent_entry *r,
+				struct rs_recent_decision *o)
+{
+	struct rs_engine *e = c->e;
+	const struct rs_decision *d = &r->rec.u.decision;
+	const struct rs_route *route = e->routes[r->route];
+	o->emit_unix_ms = r->rec.emit_unix_ms;
+	o->arrival_unix_ns = r->rec.arrival_unix_ns;
+	snprintf(o->chain, RS_STR, "%s", e->pc_chain[route->pc]);
+	snprintf(o->provider, RS_STR, "%s", e->pc_provider[route->pc]);
+	snprintf(o->method, RS_STR, "%s", r->method == RS_ENGINE_NO_INDEX ? "?" : e->methods[r->method].name);
+	rs_request_id_format(d->id_hi, d->id_lo, o->request_id);
+	o->node = (uint8_t)route->node;
+	o->result = d->result;
+	o->transport = d->transport;
+	o->origin = d->origin;
+	o->failover_count = d->failover_count;
+	o->strategy = d->strategy;
+	o->duration_us = d->duration_us;
+}
+
+/* The k-th newest entry of a node's recent ring, k < its count. */
+static const struct rs_recent_entry *nth_newest(const struct rs_engine *e, unsigned node, uint32_t k)
+{
+	uint32_t idx = (e->recent_next[node] + RS_RECENT_DECISIONS - 1 - k) % RS_RECENT_DECISIONS;
+	return &e->recent[node][idx];
+}
+
+/* Merges the nodes' recent rings, newest arrival first, into the feed. */
 static void render_recent(struct render_ctx *c)
 {
 	struct rs_engine *e = c->e;
-	for (uint32_t k = 0; k < e->recent_count; k++) {
-		uint32_t idx = (e->recent_next + RS_RECENT_DECISIONS - 1 - k) % RS_RECENT_DECISIONS;
-		const struct rs_recent_entry *r = &e->recent[idx];
-		const struct rs_decision *d = &r->rec.u.decision;
-		const struct rs_route *route = e->routes[r->route];
-		struct rs_recent_decision *o = &c->out->recent[k];
-		o->emit_unix_ms = r->rec.emit_unix_ms;
-		o->arrival_unix_ns = r->rec.arrival_unix_ns;
-		snprintf(o->chain, RS_STR, "%s", e->pc_chain[route->pc]);
-		snprintf(o->provider, RS_STR, "%s", e->pc_provider[route->pc]);
-		snprintf(o->method, RS_STR, "%s", r->method == RS_ENGINE_NO_INDEX ? "?" : e->methods[r->method].name);
-		rs_request_id_format(d->id_hi, d->id_lo, o->request_id);
-		o->node = (uint8_t)route->node;
-		o->result = d->result;
-		o->transport = d->transport;
-		o->origin = d->origin;
-		o->failover_count = d->failover_count;
-		o->strategy = d->strategy;
-		o->duration_us = d->duration_us;
+	uint32_t taken[RS_MAX_NODES] = { 0 };
+	uint32_t n = 0;
+	while (n < RS_RECENT_DECISIONS) {
+		int best = -1;
+		uint64_t best_ns = 0;
+		for (unsigned node = 0; node < e->n_nodes; node++) {
+			if (taken[node] == e->recent_count[node])
+				continue;
+			uint64_t ns = nth_newest(e, node, taken[node])->rec.arrival_unix_ns;
+			if (best < 0 || ns > best_ns) {
+				best = (int)node;
+				best_ns = ns;
+			}
+		}
+		if (best < 0)
+			break;
+		render_recent_entry(c, nth_newest(e, (unsigned)best, taken[best]++), &c->out->recent[n++]);
 	}
-	c->out->n_recent = e->recent_count;
+	c->out->n_recent = n;
 }
 
 static void render_totals(struct render_ctx *c)

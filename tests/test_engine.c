@@ -964,6 +964,7 @@ Test(engine, recent_feed_newest_first_bounded_and_exact)
 		recs[i].u.decision.strategy = (uint8_t)(i % RS_STRATEGY_COUNT);
 		recs[i].u.decision.origin = i % 11 == 0 ? RS_ORIGIN_SYSTEM : RS_ORIGIN_CLIENT;
 		recs[i].emit_unix_ms = 1700000000000ull + i;
+		recs[i].arrival_unix_ns = T0 * NS + i * 1000u; /* the feed is newest arrival first */
 		node_of_rec[i] = node;
 		ingest1(node, &recs[i]);
 		if (i == N - 2) {
@@ -1013,6 +1014,33 @@ Test(engine, recent_feed_partial)
 	cr_expect_str_eq(s->recent[0].provider, "infura");
 	cr_expect_str_eq(s->recent[0].method, "eth_getLogs");
 	cr_expect_str_eq(s->recent[1].provider, "alchemy");
+}
+
+/* Nodes are drained one after another; the feed must still be newest-first across them. */
+Test(engine, recent_feed_merges_nodes_by_arrival)
+{
+	struct rs_ring *ra = ring_open(0, "ringA"), *rb = ring_open(1, "ringB");
+	unsigned na = attach("nodeA", ra), nb = attach("nodeB", rb);
+	/* Node A holds the even nanoseconds, node B the odd ones; B is "drained" last. */
+	for (unsigned i = 0; i < 80; i++) {
+		struct rs_record rec = decision(ra, "alchemy", "ethereum", "eth_call", T0, 10);
+		rec.arrival_unix_ns = T0 * NS + 2u * i;
+		ingest1(na, &rec);
+	}
+	for (unsigned i = 0; i < 80; i++) {
+		struct rs_record rec = decision(rb, "infura", "ethereum", "eth_call", T0, 10);
+		rec.arrival_unix_ns = T0 * NS + 2u * i + 1u;
+		ingest1(nb, &rec);
+	}
+	const struct rs_metrics_snapshot *s = render();
+	cr_assert_eq(s->n_recent, RS_RECENT_DECISIONS);
+	for (unsigned k = 0; k + 1 < s->n_recent; k++)
+		cr_assert_gt(s->recent[k].arrival_unix_ns, s->recent[k + 1].arrival_unix_ns,
+			     "feed entry %u is not newer than entry %u", k, k + 1);
+	cr_expect_eq(s->recent[0].arrival_unix_ns, T0 * NS + 159u);
+	cr_expect_str_eq(s->recent[0].provider, "infura");
+	cr_expect_str_eq(s->recent[1].provider, "alchemy");
+	cr_expect_eq(s->recent[s->n_recent - 1].arrival_unix_ns, T0 * NS + 60u);
 }
 
 /* ---- the snapshot as a whole --------------------------------------------------------- */
