@@ -2,8 +2,8 @@
  * line_reader.c - see line_reader.h.
  *
  * Buffer: [0, start) consumed, [start, end) pending, [end, size) free.  The
- * pending part never holds more than RS_LINE_READER_MAX + 1 bytes without a
- * newline (+1 for a "\r"), so after compaction a whole chunk always fits.
+ * pending part never holds more than max_line + 1 bytes without a newline
+ * (+1 for a "\r"), so after compaction a whole chunk always fits.
  */
 #include "line_reader.h"
 
@@ -12,24 +12,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#define PENDING_MAX (RS_LINE_READER_MAX + 1u)
-#define BUF_SIZE    (PENDING_MAX + RS_LINE_READER_CHUNK)
 
 /* What fill() found. */
 enum { FILL_AGAIN, FILL_DATA, FILL_EOF };
 #define NEED_MORE (-1)
 
-int rs_line_reader_init(struct rs_line_reader *lr, int fd, bool follow)
+static bool is_regular(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int rs_line_reader_init(struct rs_line_reader *lr, int fd, bool follow, size_t max_line)
 {
 	memset(lr, 0, sizeof *lr);
 	lr->fd = fd;
 	lr->follow = follow;
-	struct stat st;
-	lr->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-	lr->buf = malloc(BUF_SIZE);
+	lr->regular = is_regular(fd);
+	lr->max_line = max_line ? max_line : RS_LINE_READER_MAX;
+	lr->size = lr->max_line + 1u + RS_LINE_READER_CHUNK;
+	lr->buf = malloc(lr->size);
 	return lr->buf != NULL ? 0 : -ENOMEM;
 }
 
@@ -77,7 +81,7 @@ static int scan(struct rs_line_reader *lr, const char **line, size_t *len)
 		return RS_LINE_OK;
 	}
 	lr->scanned = lr->end;
-	if (lr->end - lr->start > PENDING_MAX) {
+	if (lr->end - lr->start > lr->max_line + 1u) {
 		drop_pending(lr);
 		lr->skipping = true;
 		lr->line_no++;
@@ -97,12 +101,6 @@ static void compact(struct rs_line_reader *lr)
 	lr->end = n;
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);   /* a signal ends it early: the caller checks its flag */
-}
-
 /* Waits up to timeout_ms for input on a pipe or terminal: 1 ready, 0 not. */
 static int wait_input(const struct rs_line_reader *lr, int timeout_ms)
 {
@@ -119,7 +117,7 @@ static int fill(struct rs_line_reader *lr, int timeout_ms)
 	if (wait_input(lr, timeout_ms) == 0)
 		return FILL_AGAIN;
 	compact(lr);
-	ssize_t n = read(lr->fd, lr->buf + lr->end, BUF_SIZE - lr->end);
+	ssize_t n = read(lr->fd, lr->buf + lr->end, lr->size - lr->end);
 	if (n > 0) {
 		lr->end += (size_t)n;
 		lr->at_eof = false;
@@ -128,11 +126,7 @@ static int fill(struct rs_line_reader *lr, int timeout_ms)
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN ? FILL_AGAIN : -errno;
 	lr->at_eof = true;
-	if (!lr->follow)
-		return FILL_EOF;
-	if (timeout_ms > 0)
-		sleep_ms(timeout_ms);
-	return FILL_AGAIN;
+	return lr->follow ? FILL_AGAIN : FILL_EOF;   /* follow: the caller waits, or switches files */
 }
 
 /* End of input: a last line without "\n" still counts. */
@@ -146,6 +140,30 @@ static int last_line(struct rs_line_reader *lr, const char **line, size_t *len)
 	hand_out(lr, lr->end, line, len);
 	lr->start = lr->scanned = lr->end;
 	return RS_LINE_OK;
+}
+
+int rs_line_reader_take_partial(struct rs_line_reader *lr, const char **line, size_t *len)
+{
+	return last_line(lr, line, len);
+}
+
+void rs_line_reader_reset(struct rs_line_reader *lr, int fd)
+{
+	drop_pending(lr);
+	lr->fd = fd;
+	lr->regular = is_regular(fd);
+	lr->at_eof = false;
+	lr->skipping = false;
+	lr->line_no = 0;
+}
+
+int rs_line_reader_rewind(struct rs_line_reader *lr)
+{
+	drop_pending(lr);
+	lr->at_eof = false;
+	lr->skipping = false;
+	lr->line_no = 0;
+	return lseek(lr->fd, 0, SEEK_SET) < 0 ? -errno : 0;
 }
 
 int rs_line_reader_next(struct rs_line_reader *lr, int timeout_ms, const char **line, size_t *len)

@@ -1,11 +1,13 @@
 /*
  * main.c - routestat-ingest: feeds one proxy node's ring from a source.
  *
- * Parses the command line (options.c), installs the stop signals, opens the
- * node's ring as its producer, runs the chosen source until its input ends,
- * a limit is reached or SIGINT/SIGTERM arrives, then flushes, detaches and
- * prints the summary line.  Exit status: 0 done (also after a signal),
- * 1 error ("routestat-ingest: action: message" on stderr), 2 usage error.
+ * Parses the command line (options.c), installs the stop signals, binds the
+ * socket of a datagram source (before the ring, so that an address that
+ * cannot be had leaves no ring behind), opens the node's ring as its
+ * producer, runs the chosen source until its input ends, a limit is reached
+ * or SIGINT/SIGTERM arrives, then flushes, detaches and prints the summary
+ * line.  Exit status: 0 done (also after a signal), 1 error
+ * ("routestat-ingest: action: message" on stderr), 2 usage error.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -35,11 +37,18 @@ static void install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-static int run_source(struct rs_ingest *g, const struct rs_ingest_config *cfg, struct rs_error *err)
+static int run_source(struct rs_ingest *g, const struct rs_ingest_config *cfg,
+		      struct rs_dgram_source *dgram, struct rs_error *err)
 {
-	if (cfg->source == RS_SOURCE_JSONL)
+	switch (cfg->source) {
+	case RS_SOURCE_JSONL:
 		return rs_source_jsonl_run(g, cfg, err);
-	return rs_source_synthetic_run(g, cfg, err);
+	case RS_SOURCE_UNIX:
+	case RS_SOURCE_UDP:
+		return rs_source_dgram_run(dgram, g, err);
+	default:
+		return rs_source_synthetic_run(g, cfg, err);
+	}
 }
 
 int main(int argc, char **argv)
@@ -55,11 +64,20 @@ int main(int argc, char **argv)
 	struct rs_ingest g;
 	struct rs_error err;
 	rs_error_clear(&err);
+	struct rs_dgram_source *dgram = NULL;   /* its socket first: a bad address makes no ring */
+	if ((cfg.source == RS_SOURCE_UNIX || cfg.source == RS_SOURCE_UDP) &&
+	    rs_source_dgram_open(&dgram, &cfg, &err) < 0) {
+		rs_source_dgram_close(dgram);
+		fprintf(stderr, "routestat-ingest: %s\n", err.msg);
+		return 1;
+	}
 	if (rs_ingest_open(&g, &cfg, &err) < 0) {
+		rs_source_dgram_close(dgram);
 		fprintf(stderr, "routestat-ingest: open ring: %s\n", err.msg);
 		return 1;
 	}
-	rc = run_source(&g, &cfg, &err);
+	rc = run_source(&g, &cfg, dgram, &err);
+	rs_source_dgram_close(dgram);
 	rs_ingest_close(&g);
 	if (rc < 0)
 		fprintf(stderr, "routestat-ingest: %s\n", err.msg);

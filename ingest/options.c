@@ -29,7 +29,13 @@ enum opt_type {
 	T_FLAG,       /* bool, no argument */
 };
 
-enum opt_scope { FOR_ALL, FOR_SYNTHETIC, FOR_JSONL };
+/* Which sources a row applies to: a mask of (1 << enum rs_ingest_source). */
+#define FOR_SYNTHETIC (1u << RS_SOURCE_SYNTHETIC)
+#define FOR_JSONL     (1u << RS_SOURCE_JSONL)
+#define FOR_UNIX      (1u << RS_SOURCE_UNIX)
+#define FOR_UDP       (1u << RS_SOURCE_UDP)
+#define FOR_DGRAM     (FOR_UNIX | FOR_UDP)
+#define FOR_ALL       (FOR_SYNTHETIC | FOR_JSONL | FOR_DGRAM)
 
 struct opt_row {
 	const char   *name;
@@ -41,11 +47,12 @@ struct opt_row {
 	const char *const *choices; /* T_CHOICE: NULL-terminated */
 	const char   *def;          /* default, parsed like an argument; NULL: none */
 	bool          required;
-	enum opt_scope scope;
+	unsigned      scope;        /* FOR_* mask */
 	const char   *help;
 };
 
-static const char *const sources[] = { "synthetic", "jsonl", NULL };
+static const char *const sources[] = { "synthetic", "jsonl", "unix", "udp", NULL };
+static const char *const recv_modes[] = { "auto", "multishot", "single", NULL };
 static const char *const scenarios[] = { "easy", "medium", "worst", NULL };
 static const uint64_t scenario_rates[] = { 50, 400, 3000 };
 
@@ -59,7 +66,7 @@ static const struct opt_row table[RS_OPT_N] = {
 	[RS_OPT_NODE] = { "node", 'n', "NODE", T_STRING, OFF(node), 0, 0, NULL, NULL,
 			  true, FOR_ALL, "proxy node this process feeds (selects its ring)" },
 	[RS_OPT_SOURCE] = { "source", 's', "SOURCE", T_CHOICE, OFF(source), 0, 0, sources, NULL,
-			    true, FOR_ALL, "synthetic, or jsonl followed by FILE ('-' for stdin)" },
+			    true, FOR_ALL, "synthetic; jsonl FILE ('-' = stdin); unix PATH; udp [HOST:]PORT" },
 	[RS_OPT_SCENARIO] = { "scenario", 0, "NAME", T_CHOICE, OFF(scenario), 0, 0, scenarios, "medium",
 			      false, FOR_SYNTHETIC, "rate preset: easy 50, medium 400, worst 3000 events/s" },
 	[RS_OPT_RATE] = { "rate", 'r', "N", T_U64, OFF(rate), 0, 100000000, NULL, NULL,
@@ -67,7 +74,19 @@ static const struct opt_row table[RS_OPT_N] = {
 	[RS_OPT_SEED] = { "seed", 0, "N", T_U64, OFF(seed), 0, UINT64_MAX, NULL, NULL,
 			  false, FOR_SYNTHETIC, "same seed and node, same events (default: random)" },
 	[RS_OPT_FOLLOW] = { "follow", 'f', NULL, T_FLAG, OFF(follow), 0, 0, NULL, NULL,
-			    false, FOR_JSONL, "at end of file keep reading new lines as they come, like tail -f" },
+			    false, FOR_JSONL, "keep reading as FILE grows, across rotation and truncation (tail -F)" },
+	[RS_OPT_MAX_LINE] = { "max-line", 0, "BYTES", T_U64, OFF(max_line), 256, 1u << 20, NULL, "65536",
+			      false, FOR_JSONL | FOR_DGRAM, "longest line or datagram; longer ones are rejected "
+			      "(too_long)" },
+	[RS_OPT_ALLOW_REMOTE] = { "allow-remote", 0, NULL, T_FLAG, OFF(allow_remote), 0, 0, NULL, NULL,
+				  false, FOR_UDP, "bind a non-loopback address (whoever reaches it "
+				  "can feed the ring)" },
+	[RS_OPT_RCVBUF] = { "rcvbuf", 0, "BYTES", T_U64, OFF(rcvbuf), 0, 1u << 30, NULL, "4194304",
+			    false, FOR_DGRAM, "socket receive buffer, room for bursts; 0 = system "
+			    "default" },
+	[RS_OPT_RECV_MODE] = { "recv-mode", 0, "MODE", T_CHOICE, OFF(recv_mode), 0, 0, recv_modes, "auto",
+			       false, FOR_DGRAM, "io_uring receive: multishot (kernel 6.0+), single "
+			       "(64 in flight), auto" },
 	[RS_OPT_COUNT] = { "count", 'c', "N", T_U64, OFF(count), 0, UINT64_MAX, NULL, "0",
 			   false, FOR_ALL, "stop after N events or lines, 0 = no limit" },
 	[RS_OPT_DURATION] = { "duration", 'd', "S", T_SECONDS, OFF(duration_s), 0, 1000000000, NULL, "0",
@@ -182,6 +201,24 @@ static int apply(struct rs_ingest_config *cfg, const struct opt_row *o, const ch
 	return 0;
 }
 
+/* "jsonl", "unix or udp", "jsonl, unix or udp": the sources of a scope mask. */
+static void scope_list(char *dst, size_t size, unsigned scope)
+{
+	unsigned n = 0, total = (unsigned)__builtin_popcount(scope);
+	size_t o = 0;
+	dst[0] = '\0';
+	for (unsigned i = 0; sources[i] != NULL && o < size; i++) {
+		if (!(scope & (1u << i)))
+			continue;
+		n++;
+		const char *sep = n == 1 ? "" : n == total ? " or " : ", ";
+		int w = snprintf(dst + o, size - o, "%s%s", sep, sources[i]);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+}
+
 /* ---- --help --------------------------------------------------------------- */
 
 /* Appends ", text" (or "text" first) to a help detail line. */
@@ -217,7 +254,9 @@ static void help_row(FILE *f, const struct opt_row *o)
 		detail(more, sizeof more, part);
 	}
 	if (o->scope != FOR_ALL) {
-		snprintf(part, sizeof part, "%s only", sources[o->scope == FOR_JSONL]);
+		char list[64];
+		scope_list(list, sizeof list, o->scope);
+		snprintf(part, sizeof part, "%s only", list);
 		detail(more, sizeof more, part);
 	}
 	fprintf(f, "%-28s %s\n", left, o->help);
@@ -229,10 +268,15 @@ static void print_help(FILE *f)
 {
 	fputs("Usage: " PROG " --instance NAME --node NODE --source synthetic [options]\n"
 	      "       " PROG " --instance NAME --node NODE --source jsonl FILE [options]\n"
+	      "       " PROG " --instance NAME --node NODE --source unix PATH [options]\n"
+	      "       " PROG " --instance NAME --node NODE --source udp [HOST:]PORT [options]\n"
 	      "Feeds one proxy node's shared-memory ring with routing decisions, circuit-breaker\n"
 	      "transitions and block heights; never waits for the consumer (a full ring drops and\n"
-	      "counts).  Ends at end of input, --count, --duration, SIGINT or SIGTERM, printing a\n"
-	      "summary on stderr.  Exit status: 0 done, 1 error, 2 usage error.\n\nOptions:\n", f);
+	      "counts).  unix binds a datagram socket at PATH (mode 0660, removed at exit); udp\n"
+	      "binds 127.0.0.1 (or [::1]) unless --allow-remote; each datagram holds one JSON\n"
+	      "decision or several separated by newlines.  Ends at end of input, --count,\n"
+	      "--duration, SIGINT or SIGTERM, printing a summary on stderr.\n"
+	      "Exit status: 0 done, 1 error, 2 usage error.\n\nOptions:\n", f);
 	for (unsigned i = 0; i < RS_OPT_N; i++)
 		help_row(f, &table[i]);
 }
@@ -302,20 +346,26 @@ static int check_combination(struct rs_ingest_config *cfg, int argc, char **argv
 		bool given = rs_ingest_option_given(cfg, (enum rs_ingest_opt)i);
 		if (o->required && !given)
 			return usage_error("--%s is required", o->name);
-		bool wrong = (o->scope == FOR_SYNTHETIC && cfg->source != RS_SOURCE_SYNTHETIC) ||
-			     (o->scope == FOR_JSONL && cfg->source != RS_SOURCE_JSONL);
-		if (given && wrong)
-			return usage_error("--%s applies to --source %s only", o->name,
-					   sources[o->scope == FOR_JSONL]);
+		if (given && !(o->scope & (1u << cfg->source))) {
+			char list[64];
+			scope_list(list, sizeof list, o->scope);
+			return usage_error("--%s applies to --source %s only", o->name, list);
+		}
 	}
 	struct rs_error err;
 	if (rs_name_check("instance", cfg->instance, false, &err) < 0 ||
 	    rs_name_check("node", cfg->node, true, &err) < 0)
 		return usage_error("%s", err.msg);
+	static const char *const operand_of[] = {
+		[RS_SOURCE_JSONL] = "FILE ('-' for stdin)", [RS_SOURCE_UNIX] = "socket PATH",
+		[RS_SOURCE_UDP] = "[HOST:]PORT",
+	};
 	int operands = argc - optind;
-	if (cfg->source == RS_SOURCE_JSONL && operands != 1)
-		return usage_error("--source jsonl needs exactly one FILE ('-' for stdin)");
-	if (cfg->source != RS_SOURCE_JSONL && operands != 0)
+	bool wants = cfg->source != RS_SOURCE_SYNTHETIC;
+	if (wants && operands != 1)
+		return usage_error("--source %s needs exactly one %s", sources[cfg->source],
+				   operand_of[cfg->source]);
+	if (!wants && operands != 0)
 		return usage_error("unexpected argument \"%s\"", argv[optind]);
 	cfg->file = operands == 1 ? argv[optind] : NULL;
 	return RS_OPTIONS_RUN;

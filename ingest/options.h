@@ -12,14 +12,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum rs_ingest_source   { RS_SOURCE_SYNTHETIC, RS_SOURCE_JSONL };
+enum rs_ingest_source   { RS_SOURCE_SYNTHETIC, RS_SOURCE_JSONL, RS_SOURCE_UNIX, RS_SOURCE_UDP };
+/* How the datagram sources receive (dgram_rx.h): auto tries multishot first. */
+enum rs_ingest_recv_mode { RS_RECV_AUTO, RS_RECV_MULTISHOT, RS_RECV_SINGLE };
 enum rs_ingest_scenario { RS_SCENARIO_EASY, RS_SCENARIO_MEDIUM, RS_SCENARIO_WORST };
 
 /* One per row of the option table. */
 enum rs_ingest_opt {
 	RS_OPT_INSTANCE, RS_OPT_NODE, RS_OPT_SOURCE,
 	RS_OPT_SCENARIO, RS_OPT_RATE, RS_OPT_SEED,
-	RS_OPT_FOLLOW,
+	RS_OPT_FOLLOW, RS_OPT_MAX_LINE,
+	RS_OPT_ALLOW_REMOTE, RS_OPT_RCVBUF, RS_OPT_RECV_MODE,
 	RS_OPT_COUNT, RS_OPT_DURATION,
 	RS_OPT_CAPACITY, RS_OPT_DICT_CAPACITY,
 	RS_OPT_HELP,
@@ -30,11 +33,15 @@ struct rs_ingest_config {
 	const char *instance;
 	const char *node;
 	unsigned    source;         /* enum rs_ingest_source */
-	const char *file;           /* jsonl: the FILE operand, "-" for stdin */
+	const char *file;           /* the operand: jsonl FILE ("-" = stdin), unix PATH, udp HOST:PORT */
 	unsigned    scenario;       /* enum rs_ingest_scenario */
 	uint64_t    rate;           /* events/s; meaningful when --rate was given */
 	uint64_t    seed;           /* meaningful when --seed was given */
 	bool        follow;
+	uint64_t    max_line;       /* bytes per line or datagram, longer ones are rejected */
+	bool        allow_remote;   /* udp: may bind a non-loopback address */
+	uint64_t    rcvbuf;         /* unix, udp: socket receive buffer in bytes, 0 = system default */
+	unsigned    recv_mode;      /* enum rs_ingest_recv_mode */
 	uint64_t    count;          /* 0: no limit */
 	double      duration_s;     /* 0: no limit */
 	uint64_t    capacity;       /* ring records, used when the ring is created */

@@ -4,7 +4,7 @@
 # Why each package is there: README.md, "Dependencies".
 set -eu
 
-PACKAGES="gcc libc6-dev make cmake pkg-config procps liburing-dev libck-dev libcriterion-dev libjansson-dev"
+PACKAGES="gcc libc6-dev make cmake pkg-config procps liburing-dev libck-dev libcriterion-dev libjansson-dev libncurses-dev tmux"
 
 missing=""
 for p in $PACKAGES; do

@@ -4,6 +4,7 @@
  * Usage:
  *   routestat-bench ring [--records N] [--socket-records N] [--runs R] [--pin] [--verbose]
  *   routestat-bench aggregator [--records N] [--runs R]
+ *   routestat-bench ingest [--records N] [--runs R]
  *   routestat-bench --help | routestat-bench SUBCOMMAND --help
  *
  * Each subcommand is one row of the table below (name, summary, function), so
@@ -17,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_ingest.h"
 #include "bench_ring.h"
+#include "bench_viewers.h"
 
 struct bench_cmd {
 	const char *name;
@@ -30,6 +33,10 @@ static const struct bench_cmd bench_cmds[] = {
 	  bench_ring_run },
 	{ "aggregator", "events/s of the aggregator on one core, 7 rings filled ahead, all metrics on",
 	  bench_aggregator_run },
+	{ "ingest", "decisions/s of one routestat-ingest: stdin, and its unix socket (multishot, single)",
+	  bench_ingest_run },
+	{ "viewers", "aggregator tick and throughput, worst scenario, 0 vs 200 live dashboards (--runs pairs)",
+	  bench_viewers_run },
 };
 
 #define BENCH_NCMDS (sizeof bench_cmds / sizeof bench_cmds[0])
@@ -46,7 +53,7 @@ static void bench_usage(FILE *f)
 		"\n"
 		"options:\n"
 		"  --records N         records per run for the shared-memory rings (default %llu;\n"
-		"                      aggregator: 3500000 in all, over 7 rings)\n"
+		"                      aggregator: 3500000 in all, over 7 rings; ingest: 2000000 decisions)\n"
 		"  --socket-records N  records per run for the socketpair (default %llu, at most --records)\n"
 		"  --runs R            runs per transport, interleaved, at least 1 (default %u)\n"
 		"  --pin               pin producer and consumer to two different CPUs (default unpinned)\n"

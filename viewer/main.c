@@ -1,17 +1,22 @@
 /*
- * main.c - routestat-view: prints the aggregator's metrics snapshot of one
- * instance, once, as aligned text or as one JSON document.
+ * main.c - routestat-view: shows the aggregator's metrics snapshot of one
+ * instance: on a terminal as a live full-screen dashboard, otherwise (or
+ * with --once / --json) once, as aligned text or as one JSON document.
  *
  *   routestat-view --instance NAME [--once | --json] [--node NODE] [--stale-ms N]
+ *                  [--refresh-ms N]
  *
  * This file only parses options, picks the mode and maps outcomes to exit
- * codes; reading is view_source.c, formatting view_text.c / view_json.c.
+ * codes; reading is view_source.c, formatting view_text.c / view_json.c,
+ * the dashboard tui_loop.c (with tui_model, tui_layout, tui_keys, tui_draw).
  * Every option is one row of view_options[], from which getopt_long's
  * table, the synopsis, --help and the range checks are all generated.
  *
  * Exit codes: 0 ok; 1 error (damaged snapshot, I/O); 2 no such instance;
  * 3 aggregator stale or dead, or nothing published (the last snapshot is
- * still printed when there is one); 64 usage.
+ * still printed when there is one); 64 usage.  The dashboard exits 0 on q
+ * (it waits for a missing instance instead of exiting 2), 1 when the
+ * terminal cannot be driven.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,6 +31,8 @@
 #include "metrics_snapshot.h"
 #include "rs_error.h"
 #include "shm_object.h"
+#include "tui_loop.h"
+#include "tui_model.h"
 #include "view_json.h"
 #include "view_model.h"
 #include "view_source.h"
@@ -46,7 +53,9 @@ enum view_exit {
 
 /* ---- the option table ----------------------------------------------------- */
 
-enum view_opt_id { OPT_INSTANCE, OPT_ONCE, OPT_JSON, OPT_NODE, OPT_STALE_MS, OPT_HELP, OPT_COUNT };
+enum view_opt_id {
+	OPT_INSTANCE, OPT_ONCE, OPT_JSON, OPT_NODE, OPT_STALE_MS, OPT_REFRESH_MS, OPT_HELP, OPT_COUNT
+};
 
 enum view_opt_kind {
 	KIND_FLAG,      /* no argument */
@@ -72,20 +81,26 @@ static const struct view_option view_options[OPT_COUNT] = {
 	[OPT_INSTANCE] = { "instance", 0, KIND_INSTANCE, "NAME", 0, 0, OPTF_REQUIRED,
 		"the instance whose aggregator snapshot to read" },
 	[OPT_ONCE] = { "once", 0, KIND_FLAG, NULL, 0, 0, OPTF_MODE,
-		"print the snapshot once as aligned text tables: the\n"
-		"default, also on a terminal for now (a full-screen\n"
-		"terminal UI comes in a later release)" },
+		"print the snapshot once as aligned text tables (the\n"
+		"default when stdin or stdout is not a terminal; on a\n"
+		"terminal the default is the live dashboard: press ?\n"
+		"in it for its keys)" },
 	[OPT_JSON] = { "json", 0, KIND_FLAG, NULL, 0, 0, OPTF_MODE,
 		"print the snapshot once as one JSON document\n"
 		"(described in docs/json-schema.md)" },
 	[OPT_NODE] = { "node", 0, KIND_NODE, "NODE", 0, 0, 0,
 		"show one ingest node: its routes in the provider table,\n"
 		"its ring, its recent decisions (the headline totals and\n"
-		"top methods stay cluster-wide)" },
+		"top methods stay cluster-wide); the dashboard opens on\n"
+		"that node's tab" },
 	[OPT_STALE_MS] = { "stale-ms", 0, KIND_COUNT, "N", 1, 86400000, 0,
 		"call the aggregator stale (exit 3) when its heartbeat is\n"
 		"older than N ms (default 3 publish intervals; a gone\n"
 		"process, or 20 intervals, is 'dead')" },
+	[OPT_REFRESH_MS] = { "refresh-ms", 0, KIND_COUNT, "N", RS_TUI_REFRESH_MIN_MS,
+		RS_TUI_REFRESH_MAX_MS, 0,
+		"dashboard: re-read the snapshot every N ms (default\n"
+		"1000; + and - change it while running)" },
 	[OPT_HELP] = { "help", 'h', KIND_FLAG, NULL, 0, 0, 0, "print this text" },
 };
 
@@ -93,6 +108,7 @@ struct view_opts {
 	const char *instance;
 	const char *node;
 	uint64_t    stale_ms;
+	uint64_t    refresh_ms;
 	bool        once, json;
 };
 
@@ -128,8 +144,9 @@ static void synopsis(FILE *f)
 static void usage(FILE *f)
 {
 	synopsis(f);
-	fprintf(f, "\nPrints the metrics that routestat-aggregator publishes for an instance, read\n"
-		   "from its shared-memory snapshot (read-only; any number of viewers may run).\n"
+	fprintf(f, "\nShows the metrics that routestat-aggregator publishes for an instance, read\n"
+		   "from its shared-memory snapshot (read-only; any number of viewers may run):\n"
+		   "on a terminal as a live dashboard, otherwise printed once.\n"
 		   "\noptions:\n");
 	for (unsigned i = 0; i < OPT_COUNT; i++) {
 		const struct view_option *v = &view_options[i];
@@ -151,7 +168,8 @@ static void usage(FILE *f)
 	}
 	fprintf(f, "\nexit status: 0 ok; 1 error (e.g. a damaged snapshot); 2 no such instance;\n"
 		   "3 aggregator stale or dead, or nothing published within %.0f s (the last\n"
-		   "snapshot is still printed); 64 usage error.\n",
+		   "snapshot is still printed); 64 usage error.  The dashboard waits for a\n"
+		   "missing aggregator and exits 0 when you quit it.\n",
 		(double)VIEW_FIRST_SNAPSHOT_MS / 1000.0);
 }
 
@@ -236,6 +254,7 @@ static int parse(int argc, char **argv, struct view_opts *o)
 		case OPT_JSON:     o->json = true; break;
 		case OPT_NODE:     o->node = name; break;
 		case OPT_STALE_MS: o->stale_ms = count; break;
+		case OPT_REFRESH_MS: o->refresh_ms = count; break;
 		case OPT_HELP:     return 1;
 		case OPT_COUNT:    break;
 		}
@@ -326,6 +345,28 @@ static int read_snapshot(const struct view_opts *o, struct rs_view_source *src,
 	return VIEW_EXIT_OK;
 }
 
+/* The live dashboard: no --once/--json and a terminal on both stdin (keys) and stdout. */
+static bool want_dashboard(const struct view_opts *o)
+{
+	return !o->once && !o->json && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+}
+
+static int run_dashboard(const struct view_opts *o)
+{
+	struct rs_tui_options to = {
+		.instance = o->instance, .node = o->node, .stale_ms = o->stale_ms,
+		.refresh_ms = o->refresh_ms ? (uint32_t)o->refresh_ms : RS_TUI_REFRESH_DEFAULT_MS,
+	};
+	struct rs_error err;
+	rs_error_clear(&err);
+	if (rs_tui_run(&to, &err) < 0) {
+		fprintf(stderr, PROG ": dashboard: %s (--once and --json print without a terminal)\n",
+			err.msg);
+		return VIEW_EXIT_ERROR;
+	}
+	return VIEW_EXIT_OK;
+}
+
 static int run(const struct view_opts *o, struct rs_metrics_snapshot *snap)
 {
 	struct rs_view_source src;
@@ -336,7 +377,6 @@ static int run(const struct view_opts *o, struct rs_metrics_snapshot *snap)
 	if (code != VIEW_EXIT_OK)
 		return code;
 
-	/* The terminal UI will take over here when stdout is a terminal and no mode is given. */
 	struct rs_view_options vo = { .node = o->node };
 	errno = 0;
 	int rc = o->json ? rs_view_json_write(stdout, snap, &info, &vo)
@@ -373,6 +413,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Try '" PROG " --help'.\n");
 		return VIEW_EXIT_USAGE;
 	}
+	if (want_dashboard(&o))
+		return run_dashboard(&o);
 	struct rs_metrics_snapshot *snap = malloc(sizeof *snap);
 	if (snap == NULL) {
 		fprintf(stderr, PROG ": allocate %zu bytes for a snapshot: %s\n", sizeof *snap,

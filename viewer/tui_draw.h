@@ -47,4 +47,11 @@ void rs_tui_draw_init(void);
 /* Paints the frame into stdscr (erasing it first); does not refresh. */
 void rs_tui_draw(const struct rs_tui_frame *f);
 
+/*
+ * Repaints the top bar only (ages move on every refresh).  For a frame whose
+ * data, state and size are those of the last rs_tui_draw: the rest of stdscr
+ * still holds them.
+ */
+void rs_tui_draw_top(const struct rs_tui_frame *f);
+
 #endif

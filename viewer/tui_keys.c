@@ -114,12 +114,12 @@ static void cycle_tab(struct rs_tui_state *st, const struct rs_tui_model *m, boo
 void rs_tui_apply(struct rs_tui_state *st, enum rs_tui_action a, int arg,
 		  const struct rs_tui_model *m, size_t page)
 {
-	if (a == RS_TUI_ACT_NONE)
-		return;
 	if (st->help) {
-		st->help = false;            /* any key closes the overlay, and only that */
+		st->help = false;            /* any key closes the overlay, and does nothing else */
 		return;
 	}
+	if (a == RS_TUI_ACT_NONE)
+		return;
 	if (page == 0)
 		page = 1;
 	switch (a) {

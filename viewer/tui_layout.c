@@ -25,8 +25,8 @@ const struct rs_tui_column rs_tui_columns[RS_TUI_COL_COUNT] = {
 };
 
 /* Headline text widths (tui_draw.c keeps its strips within these). */
-#define HEADLINE_W        80
-#define HEADLINE_COMPACT_W 46
+#define HEADLINE_W        96
+#define HEADLINE_COMPACT_W 54
 #define SPARK_MIN         12
 
 static int clamp(int v, int lo, int hi)

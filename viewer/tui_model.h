@@ -87,13 +87,13 @@ struct rs_tui_model {
 	struct rs_view_row rows[RS_MAX_ROUTES];   /* the leaderboard, sorted */
 	size_t   sel;                   /* selected row, < n_rows (0 when empty) */
 	size_t   n_feed;
-	uint8_t  feed[RS_RECENT_DECISIONS];       /* indices into s->recent, newest first */
+	uint8_t  feed[RS_RECENT_DECISIONS];       /* indices into s->recent, in its order (newest arrival first) */
 	/* the detail view of the selected row's (provider, chain) */
 	int      detail_pc;             /* index into provider_chains[], -1 none */
 	size_t   n_detail;
 	struct rs_tui_detail_row detail[RS_MAX_NODES];
 	size_t   n_detail_recent;
-	uint8_t  detail_recent[RS_RECENT_DECISIONS]; /* its recent decisions, newest first */
+	uint8_t  detail_recent[RS_RECENT_DECISIONS]; /* its decisions on any node, in recent[] order */
 };
 
 void rs_tui_state_init(struct rs_tui_state *st, const char *node, uint32_t refresh_ms);
