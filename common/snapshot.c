@@ -269,7 +269,15 @@ static bool reopen_if_restarted(struct rs_snapshot_reader *r)
 	}
 	rs_shm_detach(&r->map);
 	*r = fresh;
+	memset(&r->last, 0, sizeof r->last);  /* a new incarnation counts generations anew */
 	return true;
+}
+
+/* The writer stores generation after both slots: equal to our last copy, nothing newer is complete. */
+static bool unchanged_since_last(const struct rs_snapshot_reader *r)
+{
+	return r->skip_unchanged && r->last.generation != 0 &&
+	       ck_pr_load_64(&r->w->generation) == r->last.generation;
 }
 
 static int read_once(struct rs_snapshot_reader *r, void *dst, struct rs_snapshot_info *info,
@@ -277,7 +285,15 @@ static int read_once(struct rs_snapshot_reader *r, void *dst, struct rs_snapshot
 {
 	struct rs_snapshot_slot hdr;
 	memset(info, 0, sizeof *info);
-	int rc = read_latch(r, dst, &hdr, &info->retries);
+	int rc = 0;
+	if (unchanged_since_last(r)) {
+		hdr = r->last;
+		info->unchanged = true;
+	} else {
+		rc = read_latch(r, dst, &hdr, &info->retries);
+		if (rc == 0)
+			r->last = hdr;
+	}
 	info->status = judge(r, info);
 	if (rc < 0)
 		return rs_error_set(err, rc, "%s: %u reads torn by the writer (pid %u, heartbeat %.1f s old)",

@@ -70,6 +70,8 @@ struct rs_snapshot_reader {
 	uint32_t                         payload_size;
 	uint64_t                         stale_after_ns;  /* 0: 3 x the writer's interval */
 	uint64_t                         dead_after_ns;   /* 0: 20 x the writer's interval */
+	bool                             skip_unchanged;  /* see rs_snapshot_read */
+	struct rs_snapshot_slot          last;            /* header of the last copy made */
 	char                             instance[RS_NAME_MAX + 1];
 };
 
@@ -83,6 +85,7 @@ struct rs_snapshot_info {
 	uint32_t writer_pid;
 	bool     writer_alive;
 	uint32_t retries;
+	bool     unchanged;          /* dst was not written: the same generation as the last read */
 };
 
 /* Attaches read-only; -ENOENT when the instance has no snapshot object yet. */
@@ -90,7 +93,10 @@ int rs_snapshot_open_reader(struct rs_snapshot_reader *r, const char *instance,
 			    uint32_t payload_kind, uint32_t payload_size, struct rs_error *err);
 
 /*
- * Copies the newest complete snapshot into dst.  Returns 0 with info filled
+ * Copies the newest complete snapshot into dst.  With skip_unchanged set, a
+ * reader polling faster than the writer publishes skips the copy when the
+ * writer's generation is the one it copied last (info->unchanged; dst keeps
+ * whatever the caller left in it).  Returns 0 with info filled
  * (for DEAD, err also says why, with the heartbeat age), -EAGAIN when every
  * try was torn by a writer, -ENODATA before the first publication.
  */

@@ -1184,3 +1184,46 @@ Test(snapshot, wrong_size_or_kind_is_eproto)
 	}
 	rs_snapshot_close_writer(&h, true);
 }
+
+/* A poller faster than the writer copies each generation once (skip_unchanged). */
+Test(snapshot, skip_unchanged_copies_each_generation_once)
+{
+	const char *inst = rs_test_new_instance("skipunch");
+	struct rs_snapshot_writer_handle w;
+	struct rs_error err = { 0 };
+	cr_assert_eq(rs_snapshot_create(&w, inst, 7, 4096, 100 * 1000 * 1000, &err), 0, "%s", err.msg);
+	static unsigned char src[4096], dst[4096];
+	memset(src, 0xA1, sizeof src);
+	rs_snapshot_publish(&w, src);
+	struct rs_snapshot_reader r;
+	memset(&r, 0, sizeof r);
+	cr_assert_eq(rs_snapshot_open_reader(&r, inst, 7, 4096, &err), 0, "%s", err.msg);
+	r.skip_unchanged = true;
+	struct rs_snapshot_info info;
+	cr_assert_eq(rs_snapshot_read(&r, dst, &info, &err), 0, "%s", err.msg);
+	cr_expect(!info.unchanged);
+	cr_expect_eq(info.generation, 1);
+	cr_expect_eq(dst[100], 0xA1);
+	/* Nothing new: dst is left alone (the sentinel survives), the info still says generation 1. */
+	memset(dst, 0x00, sizeof dst);
+	cr_assert_eq(rs_snapshot_read(&r, dst, &info, &err), 0, "%s", err.msg);
+	cr_expect(info.unchanged);
+	cr_expect_eq(info.generation, 1);
+	cr_expect_eq(info.status, RS_SNAPSHOT_FRESH);
+	cr_expect_eq(dst[100], 0x00, "an unchanged generation was copied again");
+	/* A new generation is copied. */
+	memset(src, 0xB2, sizeof src);
+	rs_snapshot_publish(&w, src);
+	cr_assert_eq(rs_snapshot_read(&r, dst, &info, &err), 0, "%s", err.msg);
+	cr_expect(!info.unchanged);
+	cr_expect_eq(info.generation, 2);
+	cr_expect_eq(dst[100], 0xB2);
+	/* Without the option every read copies. */
+	r.skip_unchanged = false;
+	memset(dst, 0x00, sizeof dst);
+	cr_assert_eq(rs_snapshot_read(&r, dst, &info, &err), 0, "%s", err.msg);
+	cr_expect(!info.unchanged);
+	cr_expect_eq(dst[100], 0xB2);
+	rs_snapshot_close_reader(&r);
+	rs_snapshot_close_writer(&w, true);
+}

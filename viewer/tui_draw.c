@@ -120,7 +120,7 @@ static void draw_headline(const struct rs_tui_frame *f)
 	x = rs_tui_put(y, x, end - x, ST_NORMAL, c ? "  avg " : "   avg ");
 	x = rs_tui_put(y, x, end - x, ST_VALUE, "%s", rs_tui_fmt_ms(b, sizeof b, h->avg_ms));
 	x = rs_tui_put(y, x, end - x, ST_NORMAL, c ? "ms  fo/min " : " ms   failovers/min ");
-	x = rs_tui_put(y, x, end - x, h->failovers_per_min > 0 ? ST_WARN : ST_VALUE, "%.1f",
+	x = rs_tui_put(y, x, end - x, ST_VALUE, "%.1f",
 		h->failovers_per_min);
 	if (!c) {
 		x = rs_tui_put(y, x, end - x, ST_NORMAL, "   calls ");
@@ -165,18 +165,37 @@ static void draw_spark(const struct rs_tui_frame *f)
 
 /* ---- node tabs ----------------------------------------------------------------- */
 
-static void tab_label(const struct rs_node_metrics *n, uint32_t i, bool full, char *b, size_t len)
+/* " 3 sa-east-1 ", the name cut to name_w characters (name_w < 0: whole; 0: number only). */
+static void tab_label(const struct rs_node_metrics *n, uint32_t i, int name_w, char *b, size_t len)
 {
-	const char *down = rs_tui_node_reporting(n) ? "" : " (down)";
+	bool ok = rs_tui_node_reporting(n);
+	int nl = (int)strlen(n->name);
+	if (name_w < 0 || name_w > nl)
+		name_w = nl;
 	if (i >= 9)
-		snprintf(b, len, " %s%s ", n->name, down);
-	else if (full)
-		snprintf(b, len, " %u %s%s ", i + 1, n->name, down);
+		snprintf(b, len, " %.*s%s ", name_w ? name_w : nl, n->name, ok ? "" : "!");
+	else if (name_w == 0)
+		snprintf(b, len, " %u%s ", i + 1, ok ? "" : "!");
 	else
-		snprintf(b, len, " %u%s ", i + 1, rs_tui_node_reporting(n) ? "" : "!");
+		snprintf(b, len, " %u %.*s%s ", i + 1, name_w, n->name,
+			 ok ? "" : name_w == nl ? " (down)" : "!");
 }
 
-/* Every node's name when they fit; otherwise numbers, and the name of the open tab only. */
+static int tabs_width(const struct rs_metrics_snapshot *s, int on, int name_w)
+{
+	char label[RS_STR + 16];
+	int w = 0;
+	for (uint32_t i = 0; i < s->n_nodes; i++) {
+		tab_label(&s->nodes[i], i, (int)i == on ? -1 : name_w, label, sizeof label);
+		w += 1 + (int)strlen(label);
+	}
+	return w;
+}
+
+/*
+ * Every node's name when they fit; otherwise the names cut short (the open
+ * tab's whole), down to numbers only; '!' or "(down)" marks a node not reporting.
+ */
 static void draw_tabs(const struct rs_tui_frame *f)
 {
 	const struct rs_tui_rect *r = &f->l->tabs;
@@ -189,24 +208,24 @@ static void draw_tabs(const struct rs_tui_frame *f)
 		rs_tui_put(r->y, x, end - x, ST_TAB_ON, " %s: not in this snapshot ", f->st->node);
 		return;
 	}
+	int on = f->m->node, name_w = -1;
+	if (x + tabs_width(s, on, -1) > end - 2)
+		for (name_w = RS_STR; name_w > 0 && x + tabs_width(s, on, name_w) > end - 2; name_w--)
+			;
+	if (name_w > 0 && name_w < 3)
+		name_w = 0;                               /* two letters say nothing: numbers */
 	char label[RS_STR + 16];
-	int need = x;
-	for (uint32_t i = 0; i < s->n_nodes; i++) {
-		tab_label(&s->nodes[i], i, true, label, sizeof label);
-		need += 1 + (int)strlen(label);
-	}
-	bool full = need <= end;
 	for (uint32_t i = 0; i < s->n_nodes; i++) {
 		const struct rs_node_metrics *n = &s->nodes[i];
-		bool on = f->m->node == (int)i;
-		tab_label(n, i, full || on, label, sizeof label);
+		bool open = on == (int)i;
+		tab_label(n, i, open ? -1 : name_w, label, sizeof label);
 		if (x + 1 + (int)strlen(label) > end - 2) {
 			rs_tui_put(r->y, end - 2, 2, ST_MUTED, " >");
 			return;
 		}
 		x = rs_tui_put(r->y, x, end - x, ST_NORMAL, " ");
-		x = rs_tui_put(r->y, x, end - x, on ? ST_TAB_ON : rs_tui_node_reporting(n) ? ST_NORMAL : ST_WARN,
-			"%s", label);
+		x = rs_tui_put(r->y, x, end - x, open ? ST_TAB_ON : rs_tui_node_reporting(n) ? ST_NORMAL
+			: ST_WARN, "%s", label);
 	}
 }
 
@@ -544,7 +563,7 @@ static void draw_help(const struct rs_tui_frame *f)
 		rs_tui_put(y, x0 + 14, w - 16, ST_NORMAL, "%s", rs_tui_keys[i].help);
 	}
 	const char *notes[] = {
-		"Latencies in ms over the aggregator's window; * cold start (< 10 calls).",
+		"Latencies in ms over the window; * cold start (under 10 calls).",
 		"Circuits: the node's state on a node tab; over all nodes, how many",
 		"nodes are open / half-open ('closed': all closed).",
 		"Any key closes this help.",

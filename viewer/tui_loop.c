@@ -93,7 +93,7 @@ static void read_snapshot(struct tui *t, uint64_t now)
 		 * A generation's payload never changes: for the same one, the model keeps
 		 * pointing into the buffer it was built from and only the ages are new.
 		 */
-		if (!t->have || info.generation != was_gen || info.status != was_status) {
+		if (!info.unchanged && (!t->have || info.generation != was_gen || info.status != was_status)) {
 			struct rs_metrics_snapshot *tmp = t->shown;
 			t->shown = t->spare;
 			t->spare = tmp;
@@ -274,6 +274,8 @@ int rs_tui_run(const struct rs_tui_options *o, struct rs_error *err)
 		goto out;
 	}
 	rs_view_source_init(&t->src, o->instance, o->stale_ms);
+	/* Refreshing faster than the aggregator publishes: copy only new generations. */
+	t->src.skip_unchanged = true;
 	rs_tui_state_init(&t->st, o->node, o->refresh_ms);
 	t->source = RS_TUI_SRC_NO_OBJECT;
 	t->started_ms = mono_ms();

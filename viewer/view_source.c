@@ -34,8 +34,10 @@ int rs_view_source_open(struct rs_view_source *src, struct rs_error *err)
 	src->reader.stale_after_ns = src->stale_after_ms * NS_PER_MS;
 	int rc = rs_snapshot_open_reader(&src->reader, src->instance, RS_METRICS_SCHEMA,
 					 (uint32_t)sizeof(struct rs_metrics_snapshot), err);
-	if (rc == 0)
+	if (rc == 0) {
 		src->opened = true;
+		src->reader.skip_unchanged = src->skip_unchanged;
+	}
 	return rc;
 }
 
@@ -66,6 +68,7 @@ static void info_from(struct rs_view_info *info, const struct rs_snapshot_info *
 		.heartbeat_age_ms = si->heartbeat_age_ns / NS_PER_MS,
 		.writer_pid = si->writer_pid,
 		.writer_alive = si->writer_alive,
+		.unchanged = si->unchanged,
 	};
 }
 
@@ -81,8 +84,8 @@ int rs_view_source_read(struct rs_view_source *src, struct rs_metrics_snapshot *
 	info_from(info, &si);
 	/* A clean shutdown retires the object (rs_snapshot_close_writer); a crash does not. */
 	info->stopped = ck_pr_load_32(&rs_shm_header_of(&src->reader.map)->state) == RS_SHM_RETIRED;
-	if (rc < 0)
-		return rc;
+	if (rc < 0 || info->unchanged)
+		return rc;  /* an unchanged generation was validated when it was copied */
 	return rs_view_snapshot_check(dst, err);
 }
 

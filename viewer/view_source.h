@@ -31,6 +31,7 @@ struct rs_view_source {
 	struct rs_snapshot_reader reader;
 	bool     opened;
 	uint64_t stale_after_ms;           /* 0: the reader's default (3 publish intervals) */
+	bool     skip_unchanged;           /* do not copy a generation already read (pollers) */
 	char     instance[RS_NAME_MAX + 1];
 };
 
@@ -44,6 +45,7 @@ struct rs_view_info {
 	uint32_t writer_pid;               /* 0 once the aggregator stopped */
 	bool     writer_alive;
 	bool     stopped;                  /* the aggregator shut down cleanly (status DEAD) */
+	bool     unchanged;                /* same generation as the last read: dst not written */
 };
 
 /*
