@@ -319,9 +319,25 @@ static void ingest_circuit(struct rs_engine *e, unsigned node, const struct rs_r
 {
 	struct rs_engine_node *n = &e->nodes[node];
 	const struct rs_circuit_change *c = &rec->u.circuit;
-	if (rec->provider < n->dict_capacity && c->transport < RS_TRANSPORT_COUNT &&
-	    c->to_state < RS_CIRCUIT_COUNT)
-		n->circuit_of_id[rec->provider][c->transport] = c->to_state;
+	if (rec->provider >= n->dict_capacity || c->transport >= RS_TRANSPORT_COUNT ||
+	    c->to_state >= RS_CIRCUIT_COUNT || c->from_state >= RS_CIRCUIT_COUNT)
+		return;
+	n->circuit_of_id[rec->provider][c->transport] = c->to_state;
+	/* Transitions are rare: resolving their names now keeps rendering simple. */
+	struct rs_circuit_event *ev = &e->circuit_events[e->circuit_next];
+	memset(ev, 0, sizeof *ev);
+	ev->emit_unix_ms = rec->emit_unix_ms;
+	ev->arrival_unix_ns = rec->arrival_unix_ns;
+	snprintf(ev->provider, RS_STR, "%s", dict_name(n, rec->provider));
+	if (c->reason != RS_DICT_NONE)
+		snprintf(ev->reason, RS_STR, "%s", dict_name(n, c->reason));
+	ev->node = (uint8_t)node;
+	ev->transport = c->transport;
+	ev->from_state = c->from_state;
+	ev->to_state = c->to_state;
+	e->circuit_next = (e->circuit_next + 1) % RS_CIRCUIT_HISTORY;
+	if (e->circuit_count < RS_CIRCUIT_HISTORY)
+		e->circuit_count++;
 }
 
 static void ingest_block(struct rs_engine *e, unsigned node, const struct rs_record *rec)

@@ -88,6 +88,8 @@ struct rs_engine {
 	/* The latest decisions of each node; rendering merges them newest first. */
 	struct rs_recent_entry  recent[RS_MAX_NODES][RS_RECENT_DECISIONS];
 	uint32_t                recent_next[RS_MAX_NODES], recent_count[RS_MAX_NODES];
+	struct rs_circuit_event circuit_events[RS_CIRCUIT_HISTORY]; /* ring, names resolved on arrival */
+	uint32_t                circuit_next, circuit_count;
 	uint64_t                duplicates_total, late_total, routes_dropped;
 	struct rs_hist         *scratch;        /* publication: [pcs + nodes + 2] */
 };

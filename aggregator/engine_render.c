@@ -234,6 +234,16 @@ static void render_recent(struct render_ctx *c)
 	c->out->n_recent = n;
 }
 
+static void render_circuit_events(struct render_ctx *c)
+{
+	struct rs_engine *e = c->e;
+	for (uint32_t k = 0; k < e->circuit_count; k++) {
+		uint32_t idx = (e->circuit_next + RS_CIRCUIT_HISTORY - 1 - k) % RS_CIRCUIT_HISTORY;
+		c->out->circuit_events[k] = e->circuit_events[idx];
+	}
+	c->out->n_circuit_events = e->circuit_count;
+}
+
 static void render_totals(struct render_ctx *c)
 {
 	struct rs_engine *e = c->e;
@@ -290,5 +300,6 @@ void rs_engine_render(struct rs_engine *e, struct rs_metrics_snapshot *out)
 	render_nodes(&c);
 	render_methods(&c);
 	render_recent(&c);
+	render_circuit_events(&c);
 	render_totals(&c);
 }

@@ -18,7 +18,7 @@ static int check_counts(const struct rs_metrics_snapshot *s, struct rs_error *er
 				    s->schema, RS_METRICS_SCHEMA);
 	if (s->n_nodes > RS_MAX_NODES || s->n_provider_chains > RS_MAX_PROVIDER_CHAINS ||
 	    s->n_routes > RS_MAX_ROUTES || s->n_methods > RS_TOP_METHODS ||
-	    s->n_recent > RS_RECENT_DECISIONS)
+	    s->n_recent > RS_RECENT_DECISIONS || s->n_circuit_events > RS_CIRCUIT_HISTORY)
 		return rs_error_set(err, -EPROTO, "snapshot counts out of range (nodes %u, "
 				    "providers %u, routes %u, methods %u, recent %u)", s->n_nodes,
 				    s->n_provider_chains, s->n_routes, s->n_methods, s->n_recent);
@@ -46,6 +46,14 @@ static int check_strings(const struct rs_metrics_snapshot *s, struct rs_error *e
 			return rs_error_set(err, -EPROTO, "snapshot recent[%u] string not terminated", i);
 		if (d->node >= s->n_nodes)
 			return rs_error_set(err, -EPROTO, "snapshot recent[%u].node %u of %u", i, d->node, s->n_nodes);
+	}
+	for (uint32_t i = 0; i < s->n_circuit_events; i++) {
+		const struct rs_circuit_event *c = &s->circuit_events[i];
+		if (!terminated(c->provider, RS_STR) || !terminated(c->reason, RS_STR))
+			return rs_error_set(err, -EPROTO, "snapshot circuit_events[%u] string not terminated", i);
+		if (c->node >= s->n_nodes || c->transport >= RS_TRANSPORT_COUNT ||
+		    c->from_state >= RS_CIRCUIT_COUNT || c->to_state >= RS_CIRCUIT_COUNT)
+			return rs_error_set(err, -EPROTO, "snapshot circuit_events[%u] value out of range", i);
 	}
 	return 0;
 }

@@ -9,7 +9,7 @@
  * reader must treat the payload as untrusted (rs_metrics_validate) before
  * indexing with any count or index it holds.
  *
- * Memory: sizeof(struct rs_metrics_snapshot) (about 80 KiB), twice in the
+ * Memory: sizeof(struct rs_metrics_snapshot) (about 82 KiB), twice in the
  * snapshot object (the latch), plus one private copy per viewer.
  */
 #ifndef RS_METRICS_SNAPSHOT_H
@@ -29,6 +29,7 @@
 #define RS_RECENT_DECISIONS    100u
 #define RS_RPS_HISTORY         60u    /* per-second client calls, oldest first */
 #define RS_COLD_START_CALLS    10u    /* fewer calls in the window: "warming up" */
+#define RS_CIRCUIT_HISTORY     64u    /* latest circuit-breaker transitions, all nodes */
 #define RS_STR                 (RS_DICT_STR_MAX + 2u) /* inline string buffer */
 
 /* The metric set shared by every level (route, provider, node, totals). */
@@ -102,6 +103,18 @@ struct rs_recent_decision {
 	uint32_t duration_us;
 };
 
+/* One circuit-breaker transition, as a node reported it. */
+struct rs_circuit_event {
+	uint64_t emit_unix_ms;
+	uint64_t arrival_unix_ns;
+	char     provider[RS_STR];
+	char     reason[RS_STR];       /* "" when none was given */
+	uint8_t  node;                 /* index into nodes[] */
+	uint8_t  transport;            /* enum rs_transport */
+	uint8_t  from_state, to_state; /* enum rs_circuit */
+	uint8_t  reserved[4];
+};
+
 /* The headline strip: last window, from exact per-second counters. */
 struct rs_totals {
 	struct rs_metric_set m;
@@ -138,8 +151,9 @@ struct rs_metrics_snapshot {
 	uint32_t tick_ms;
 	uint32_t window_s;
 	uint32_t n_nodes, n_provider_chains, n_routes, n_methods, n_recent;
+	uint32_t n_circuit_events;
 	char     instance[RS_NAME_MAX + 1];
-	uint8_t  reserved[3];
+	uint8_t  reserved[7];
 	uint64_t computed_unix_ms;
 	struct rs_totals                 totals;
 	struct rs_self_metrics           self;
@@ -148,6 +162,7 @@ struct rs_metrics_snapshot {
 	struct rs_route_metrics          routes[RS_MAX_ROUTES];
 	struct rs_method_metrics         methods[RS_TOP_METHODS];      /* most calls first */
 	struct rs_recent_decision        recent[RS_RECENT_DECISIONS];  /* newest first */
+	struct rs_circuit_event          circuit_events[RS_CIRCUIT_HISTORY]; /* newest first */
 };
 
 /*

@@ -2,28 +2,51 @@
  * decision_parse.c - JSON line -> struct rs_parsed, with one reason per
  * rejection (see decision_parse.h for the contract).
  *
- * Order of checks: line length, NUL bytes, JSON syntax and UTF-8 (jansson),
- * "is an object", "type", then each field in the order of dashboard-model.md.
- * The first problem found is the one reported, so the same line always gets
- * the same reason.  A JSON null counts as an absent field.  Unknown fields are
- * ignored (newer proxies may add some).
+ * Order of checks: line length; bytes, syntax and token count (json_tok.c);
+ * "is an object"; keys (known fields located, duplicates refused); "type";
+ * then each field in the order of dashboard-model.md.  The first problem
+ * found is the one reported, so the same line always gets the same reason.
+ * A JSON null counts as an absent field.  Unknown fields are ignored (newer
+ * proxies may add some).
+ *
+ * Nothing here allocates: the tokens, the member table and every decoded
+ * string live on the stack or in *out.
  */
 #include "decision_parse.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
-#include <jansson.h>
+#include "json_tok.h"
 
-/* One parse in progress: the object and where results and errors go. */
+/* The fields this parser knows; any other key is ignored. */
+enum field {
+	F_TYPE, F_TS, F_REQUEST_ID, F_PROFILE, F_CHAIN, F_CHAIN_ID, F_METHOD, F_STRATEGY,
+	F_PROVIDER_ID, F_TRANSPORT, F_DURATION_MS, F_RESULT, F_REQUEST_ORIGIN, F_FAILOVER_COUNT,
+	F_FROM, F_TO, F_REASON, F_HEIGHT, F_COUNT
+};
+
+static const char *const field_names[F_COUNT] = {
+	[F_TYPE] = "type", [F_TS] = "ts", [F_REQUEST_ID] = "request_id", [F_PROFILE] = "profile",
+	[F_CHAIN] = "chain", [F_CHAIN_ID] = "chain_id", [F_METHOD] = "method",
+	[F_STRATEGY] = "strategy", [F_PROVIDER_ID] = "provider_id", [F_TRANSPORT] = "transport",
+	[F_DURATION_MS] = "duration_ms", [F_RESULT] = "result", [F_REQUEST_ORIGIN] = "request_origin",
+	[F_FAILOVER_COUNT] = "failover_count", [F_FROM] = "from", [F_TO] = "to",
+	[F_REASON] = "reason", [F_HEIGHT] = "height",
+};
+
+/* One parse in progress: the line, its members, where results and errors go. */
 struct ctx {
-	json_t                *obj;
-	struct rs_parsed      *out;
-	struct rs_parse_error *err;
+	const char                  *s;
+	const struct rs_json_object *obj;
+	uint8_t                      at[F_COUNT];   /* member index + 1; 0: absent */
+	int64_t                      now_ms, skew_ms;
+	struct rs_parsed            *out;
+	struct rs_parse_error       *err;
 };
 
 /* EIP-155 chain ids of the chains the proxy names; others become their decimal string. */
@@ -53,10 +76,41 @@ static int fail(struct rs_parse_error *err, enum rs_reject_reason reason, const 
 	return -EINVAL;
 }
 
-/* Copies at most `limit` bytes of input into a message, printable ASCII only. */
-static void sanitize(char *dst, size_t size, const char *s, size_t len, size_t limit)
+void rs_parse_excerpt(char *dst, size_t size, const char *s, size_t len, size_t limit)
 {
-	size_t o = 0, max = len < limit ? len : limit;
+	static const char hex[] = "0123456789abcdef";
+	if (size == 0)
+		return;
+	size_t o = 0, max = len < limit ? len : limit, i = 0;
+	for (; i < max; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		bool plain = ch >= 0x20 && ch < 0x7f && ch != '\\';
+		size_t need = plain ? 1 : ch == '\\' ? 2 : 4;
+		if (o + need + 4 > size)        /* room for this, "..." and the NUL */
+			break;
+		if (plain) {
+			dst[o++] = (char)ch;
+		} else if (ch == '\\') {
+			dst[o++] = '\\';
+			dst[o++] = '\\';
+		} else {
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[ch >> 4];
+			dst[o++] = hex[ch & 15];
+		}
+	}
+	if (i < len && o + 4 <= size) {
+		memcpy(dst + o, "...", 3);
+		o += 3;
+	}
+	dst[o] = '\0';
+}
+
+/* Input quoted in a message: 32 bytes at most, printable ASCII only. */
+static void quote_input(char *dst, size_t size, const char *s, size_t len)
+{
+	size_t o = 0, max = len < 32 ? len : 32;
 	for (size_t i = 0; i < max && o + 2 < size; i++) {
 		unsigned char ch = (unsigned char)s[i];
 		dst[o++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
@@ -68,25 +122,25 @@ static void sanitize(char *dst, size_t size, const char *s, size_t len, size_t l
 	dst[o] = '\0';
 }
 
-/* Input quoted in a message: 32 bytes at most. */
-static void quote_input(char *dst, size_t size, const char *s, size_t len)
+/*
+ * A value for a message: its raw text ("3600001"), or with its type first
+ * when the type is the problem ("a string \"12\"", "an integer 7", "an object").
+ */
+static void describe(const struct ctx *c, const struct rs_json_span *v, bool with_type, char *dst,
+		     size_t size)
 {
-	sanitize(dst, size, s, len, 32);
-}
-
-static const char *type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:  return "an object";
-	case JSON_ARRAY:   return "an array";
-	case JSON_STRING:  return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL:    return "a real number";
-	case JSON_TRUE:    return "true";
-	case JSON_FALSE:   return "false";
-	case JSON_NULL:    return "null";
+	char q[40];
+	if (v->type == RS_JSON_OBJECT || v->type == RS_JSON_ARRAY || v->type == RS_JSON_NULL ||
+	    v->type == RS_JSON_TRUE || v->type == RS_JSON_FALSE) {
+		snprintf(dst, size, "%s", rs_json_type_name(v->type));
+		return;
 	}
-	return "an unknown type";
+	quote_input(q, sizeof q, c->s + v->start, v->len);
+	const char *quote = v->type == RS_JSON_STRING ? "\"" : "";
+	if (with_type)
+		snprintf(dst, size, "%s %s%s%s", rs_json_type_name(v->type), quote, q, quote);
+	else
+		snprintf(dst, size, "%s%s%s", quote, q, quote);
 }
 
 /* "fastest, cheapest, ..." from an enum's name function. */
@@ -107,13 +161,80 @@ static int missing(const struct ctx *c, const char *field)
 	return fail(c->err, RS_REJECT_MISSING, field, "required field is missing");
 }
 
+/* ---- keys ------------------------------------------------------------------ */
+
+/* The known field named k[0..n), or -1. */
+static int field_of(const char *k, size_t n)
+{
+#define IS(f) (memcmp(k, field_names[f], n) == 0 ? (f) : -1)
+	switch (n) {
+	case 2:  return k[0] == 't' ? (k[1] == 's' ? F_TS : IS(F_TO)) : -1;
+	case 4:  return k[0] == 't' ? IS(F_TYPE) : IS(F_FROM);
+	case 5:  return IS(F_CHAIN);
+	case 6:
+		switch (k[0]) {
+		case 'm': return IS(F_METHOD);
+		case 'h': return IS(F_HEIGHT);
+		case 'r': return k[2] == 's' ? IS(F_RESULT) : IS(F_REASON);
+		}
+		return -1;
+	case 7:  return IS(F_PROFILE);
+	case 8:  return k[0] == 'c' ? IS(F_CHAIN_ID) : IS(F_STRATEGY);
+	case 9:  return IS(F_TRANSPORT);
+	case 10: return IS(F_REQUEST_ID);
+	case 11: return k[0] == 'p' ? IS(F_PROVIDER_ID) : IS(F_DURATION_MS);
+	case 14: return k[0] == 'r' ? IS(F_REQUEST_ORIGIN) : IS(F_FAILOVER_COUNT);
+	}
+	return -1;
+#undef IS
+}
+
+/*
+ * Locates the known fields and refuses duplicate keys.  Keys are compared
+ * as text after unescaping, so "provider\u005fid" is provider_id.
+ */
+static int index_keys(struct ctx *c)
+{
+	const struct rs_json_object *o = c->obj;
+	uint8_t unknown[RS_JSON_MAX_MEMBERS];
+	unsigned nunknown = 0;
+	for (unsigned i = 0; i < o->count; i++) {
+		const struct rs_json_span *k = &o->member[i].key;
+		int f;
+		if (!k->escaped) {
+			f = field_of(c->s + k->start, k->len);
+		} else {
+			char buf[24];
+			size_t n;
+			f = rs_json_string_decode(c->s, k, buf, sizeof buf - 1, &n) == RS_JSON_STR_OK
+			  ? field_of(buf, n) : -1;
+		}
+		if (f >= 0) {
+			if (c->at[f] != 0)
+				return fail(c->err, RS_REJECT_PARSE, field_names[f], "duplicate key");
+			c->at[f] = (uint8_t)(i + 1);
+			continue;
+		}
+		for (unsigned j = 0; j < nunknown; j++)
+			if (rs_json_string_equal(c->s, &o->member[unknown[j]].key, k)) {
+				char q[40];
+				quote_input(q, sizeof q, c->s + k->start, k->len);
+				return fail(c->err, RS_REJECT_PARSE, NULL, "duplicate key \"%s\"", q);
+			}
+		unknown[nunknown++] = (uint8_t)i;
+	}
+	return 0;
+}
+
 /* ---- field getters: 0 (or 1 = present) on success, -EINVAL on rejection ---- */
 
 /* The field's value, or NULL when absent or null. */
-static json_t *field_get(const struct ctx *c, const char *field)
+static const struct rs_json_span *field_get(const struct ctx *c, enum field f)
 {
-	json_t *v = json_object_get(c->obj, field);
-	return v != NULL && !json_is_null(v) ? v : NULL;
+	if (c->at[f] == 0)
+		return NULL;
+	const struct rs_json_span *v = &c->obj->member[c->at[f] - 1].value;
+	return v->type != RS_JSON_NULL ? v : NULL;
 }
 
 /*
@@ -132,104 +253,207 @@ static bool has_control(const char *s, size_t len)
 	return false;
 }
 
-/* A dictionary name; an empty string counts as absent. Returns 1 when stored. */
-static int get_name(const struct ctx *c, const char *field, bool required, struct rs_parsed_str *dst)
+/* Decodes a string value into dst (cap bytes + NUL); the rejection when it does not fit. */
+static int decode(const struct ctx *c, enum field f, const struct rs_json_span *v, char *dst,
+		  size_t cap, size_t *len)
 {
-	json_t *v = field_get(c, field);
+	int rc = rs_json_string_decode(c->s, v, dst, cap, len);
+	if (rc == RS_JSON_STR_OK)
+		return 0;
+	if (rc == RS_JSON_STR_TOO_LONG)
+		return fail(c->err, RS_REJECT_TOO_LONG, field_names[f], "must be at most %zu bytes (got %zu)",
+			    cap, *len);
+	return fail(c->err, RS_REJECT_ENCODING, field_names[f], "invalid escape");  /* caught earlier */
+}
+
+/* A dictionary name; an empty string counts as absent. Returns 1 when stored. */
+static int get_name(const struct ctx *c, enum field f, bool required, struct rs_parsed_str *dst)
+{
+	const char *field = field_names[f];
+	const struct rs_json_span *v = field_get(c, f);
 	if (v == NULL)
 		return required ? missing(c, field) : 0;
-	if (!json_is_string(v))
-		return fail(c->err, RS_REJECT_TYPE, field, "must be a string (got %s)", type_name(v));
-	size_t len = json_string_length(v);
-	const char *s = json_string_value(v);
+	if (v->type != RS_JSON_STRING)
+		return fail(c->err, RS_REJECT_TYPE, field, "must be a string (got %s)",
+			    rs_json_type_name(v->type));
+	size_t len;
+	if (decode(c, f, v, dst->s, RS_DICT_STR_MAX, &len) < 0)
+		return -EINVAL;
 	if (len == 0)
 		return required ? fail(c->err, RS_REJECT_MISSING, field, "must not be empty") : 0;
-	if (len > RS_DICT_STR_MAX)
-		return fail(c->err, RS_REJECT_TOO_LONG, field, "must be at most %u bytes (got %zu)",
-			    RS_DICT_STR_MAX, len);
-	if (has_control(s, len))
+	if (has_control(dst->s, len))
 		return fail(c->err, RS_REJECT_ENCODING, field, "must not contain control characters");
-	memcpy(dst->s, s, len);
-	dst->s[len] = '\0';
 	dst->len = (uint8_t)len;
 	return 1;
 }
 
 /* An enum given by name; def when absent and not required. */
-static int get_enum(const struct ctx *c, const char *field, bool required, int def,
+static int get_enum(const struct ctx *c, enum field f, bool required, int def,
 		    int (*parse)(const char *), const char *(*name)(unsigned), unsigned count,
 		    uint8_t *dst)
 {
-	json_t *v = field_get(c, field);
+	const char *field = field_names[f];
+	const struct rs_json_span *v = field_get(c, f);
 	if (v == NULL) {
 		*dst = (uint8_t)def;
 		return required ? missing(c, field) : 0;
 	}
-	char names[128], got[40];
-	enum_list(names, sizeof names, name, count);
-	if (!json_is_string(v))
-		return fail(c->err, RS_REJECT_TYPE, field, "must be one of %s (got %s)", names,
-			    type_name(v));
-	int e = parse(json_string_value(v));
-	if (e < 0) {
-		quote_input(got, sizeof got, json_string_value(v), json_string_length(v));
-		return fail(c->err, RS_REJECT_ENUM, field, "must be one of %s (got \"%s\")", names, got);
+	char buf[24];
+	size_t len;
+	int e = -1;
+	if (v->type == RS_JSON_STRING &&
+	    rs_json_string_decode(c->s, v, buf, sizeof buf - 1, &len) == RS_JSON_STR_OK)
+		e = parse(buf);
+	if (e >= 0) {
+		*dst = (uint8_t)e;
+		return 0;
 	}
-	*dst = (uint8_t)e;
-	return 0;
+	char names[128], got[64];
+	enum_list(names, sizeof names, name, count);
+	describe(c, v, true, got, sizeof got);
+	return fail(c->err, v->type == RS_JSON_STRING ? RS_REJECT_ENUM : RS_REJECT_TYPE, field,
+		    "must be one of %s (got %s)", names, got);
 }
 
 /* An integer in min..max; def when absent and not required. */
-static int get_int(const struct ctx *c, const char *field, bool required, long long def,
-		   long long min, long long max, long long *dst)
+static int get_int(const struct ctx *c, enum field f, bool required, int64_t def, int64_t min,
+		   int64_t max, int64_t *dst)
 {
-	json_t *v = field_get(c, field);
-	if (v == NULL) {
-		*dst = def;
+	const char *field = field_names[f];
+	const struct rs_json_span *v = field_get(c, f);
+	*dst = def;
+	if (v == NULL)
 		return required ? missing(c, field) : 0;
-	}
-	if (!json_is_integer(v))
+	char got[64];
+	if (v->type != RS_JSON_INTEGER) {
+		describe(c, v, true, got, sizeof got);
 		return fail(c->err, RS_REJECT_TYPE, field, "must be an integer in %lld..%lld (got %s)",
-			    min, max, type_name(v));
-	long long x = json_integer_value(v);
-	if (x < min || x > max)
-		return fail(c->err, RS_REJECT_RANGE, field, "must be an integer in %lld..%lld (got %lld)",
-			    min, max, x);
+			    (long long)min, (long long)max, got);
+	}
+	int64_t x;
+	int rc = rs_json_int64(c->s, v, &x);
+	if (rc < 0 || x < min || x > max) {
+		describe(c, v, false, got, sizeof got);
+		return fail(c->err, RS_REJECT_RANGE, field, "must be an integer in %lld..%lld (got %s)",
+			    (long long)min, (long long)max, got);
+	}
 	*dst = x;
 	return 0;
 }
 
+/* ts: absent or null = now; else an integer within skew of now. */
 static int get_ts(const struct ctx *c)
 {
-	long long ts;
-	int rc = get_int(c, "ts", true, 0, 1, RS_PARSE_TS_MAX_MS, &ts);
+	const struct rs_json_span *v = field_get(c, F_TS);
+	if (v == NULL) {
+		c->out->rec.emit_unix_ms = (uint64_t)c->now_ms;
+		return 0;
+	}
+	int64_t ts, lo = 1, hi = RS_PARSE_TS_MAX_MS;
+	if (c->skew_ms >= 0) {
+		lo = c->now_ms - c->skew_ms > lo ? c->now_ms - c->skew_ms : lo;
+		hi = c->now_ms + c->skew_ms < hi ? c->now_ms + c->skew_ms : hi;
+	}
+	if (v->type != RS_JSON_INTEGER || rs_json_int64(c->s, v, &ts) < 0 || ts < lo || ts > hi) {
+		char got[64];
+		describe(c, v, v->type != RS_JSON_INTEGER, got, sizeof got);
+		if (v->type != RS_JSON_INTEGER)
+			return fail(c->err, RS_REJECT_TYPE, "ts", "must be an integer, ms since the epoch "
+				    "(got %s)", got);
+		if (c->skew_ms < 0)
+			return fail(c->err, RS_REJECT_RANGE, "ts", "must be an integer in %lld..%lld (got %s)",
+				    (long long)lo, (long long)hi, got);
+		return fail(c->err, RS_REJECT_RANGE, "ts",
+			    "must be within %lld s of the ingest clock, %lld (got %s)",
+			    (long long)(c->skew_ms / 1000), (long long)c->now_ms, got);
+	}
 	c->out->rec.emit_unix_ms = (uint64_t)ts;
-	return rc;
+	return 0;
+}
+
+/*
+ * A JSON number's decimal text as rounded microseconds (value * 1000,
+ * rounded half up, computed exactly from the digits).  Returns 0, or -ERANGE
+ * when the value is negative (other than -0) or over max_ms milliseconds.
+ */
+static int ms_text_to_us(const char *p, size_t n, uint64_t max_ms, uint64_t *us)
+{
+	const char *end = p + n;
+	bool neg = p < end && *p == '-';
+	p += neg;
+	char digits[24];                /* significant digits, leading zeros dropped */
+	int nd = 0, dropped = 0, exp10 = 0;
+	bool nonzero_tail = false, in_frac = false;
+	for (; p < end && (*p == '.' || (*p >= '0' && *p <= '9')); p++) {
+		if (*p == '.') {
+			in_frac = true;
+			continue;
+		}
+		if (in_frac)
+			exp10--;
+		if (nd == 0 && *p == '0')
+			continue;
+		if (nd < (int)sizeof digits)
+			digits[nd++] = *p;
+		else {
+			dropped++;               /* beyond 24 digits: only "is it non-zero" matters */
+			nonzero_tail |= *p != '0';
+		}
+	}
+	exp10 += dropped;
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		bool eneg = p < end && *p == '-';
+		p += p < end && (*p == '-' || *p == '+');
+		long e = 0;
+		for (; p < end; p++)
+			if (e < 100000)
+				e = e * 10 + (*p - '0');
+		exp10 += (int)(eneg ? -e : e);
+	}
+	if (nd == 0) {                  /* zero, however written */
+		*us = 0;
+		return 0;
+	}
+	if (neg)
+		return -ERANGE;
+	/* value * 1000 = digits * 10^(exp10 + 3): `keep` digits before its decimal point */
+	int keep = nd + exp10 + 3;
+	if (keep > 11)                  /* >= 10^10 us: far over any limit */
+		return -ERANGE;
+	uint64_t whole = 0;
+	for (int i = 0; i < keep; i++)
+		whole = whole * 10 + (uint64_t)(i < nd ? digits[i] - '0' : 0);
+	bool frac = nonzero_tail;       /* any non-zero digit after the point */
+	for (int i = keep < 0 ? 0 : keep; i < nd; i++)
+		frac |= digits[i] != '0';
+	bool round_up = keep >= 0 && keep < nd && digits[keep] >= '5';
+	if (whole > max_ms * 1000u || (whole == max_ms * 1000u && frac))
+		return -ERANGE;
+	*us = whole + round_up;
+	return 0;
 }
 
 /* duration_ms: integer or fractional milliseconds, stored as rounded microseconds. */
 static int get_duration(const struct ctx *c)
 {
 	static const char field[] = "duration_ms";
-	json_t *v = field_get(c, field);
+	const struct rs_json_span *v = field_get(c, F_DURATION_MS);
 	if (v == NULL)
 		return missing(c, field);
-	if (!json_is_number(v))
+	char got[64];
+	if (v->type != RS_JSON_INTEGER && v->type != RS_JSON_REAL) {
+		describe(c, v, true, got, sizeof got);
 		return fail(c->err, RS_REJECT_TYPE, field, "must be a number in 0..%d (got %s)",
-			    RS_PARSE_DURATION_MAX_MS, type_name(v));
-	if (json_is_integer(v)) {
-		long long ms = json_integer_value(v);
-		if (ms < 0 || ms > RS_PARSE_DURATION_MAX_MS)
-			return fail(c->err, RS_REJECT_RANGE, field, "must be a number in 0..%d (got %lld)",
-				    RS_PARSE_DURATION_MAX_MS, ms);
-		c->out->rec.u.decision.duration_us = (uint32_t)(ms * 1000);
-		return 0;
+			    RS_PARSE_DURATION_MAX_MS, got);
 	}
-	double ms = json_real_value(v);
-	if (!(ms >= 0.0 && ms <= RS_PARSE_DURATION_MAX_MS)) /* also refuses NaN */
-		return fail(c->err, RS_REJECT_RANGE, field, "must be a number in 0..%d (got %g)",
-			    RS_PARSE_DURATION_MAX_MS, ms);
-	c->out->rec.u.decision.duration_us = (uint32_t)llround(ms * 1000.0);
+	uint64_t us;
+	if (ms_text_to_us(c->s + v->start, v->len, RS_PARSE_DURATION_MAX_MS, &us) < 0) {
+		describe(c, v, false, got, sizeof got);
+		return fail(c->err, RS_REJECT_RANGE, field, "must be a number in 0..%d (got %s)",
+			    RS_PARSE_DURATION_MAX_MS, got);
+	}
+	c->out->rec.u.decision.duration_us = (uint32_t)us;
 	return 0;
 }
 
@@ -237,20 +461,20 @@ static int get_duration(const struct ctx *c)
 static int get_request_id(const struct ctx *c)
 {
 	static const char field[] = "request_id";
-	json_t *v = field_get(c, field);
+	const struct rs_json_span *v = field_get(c, F_REQUEST_ID);
 	if (v == NULL)
 		return missing(c, field);
-	if (!json_is_string(v))
-		return fail(c->err, RS_REJECT_TYPE, field, "must be a string (got %s)", type_name(v));
-	size_t len = json_string_length(v);
+	if (v->type != RS_JSON_STRING)
+		return fail(c->err, RS_REJECT_TYPE, field, "must be a string (got %s)",
+			    rs_json_type_name(v->type));
+	char id[RS_PARSE_REQUEST_ID_MAX + 1];
+	size_t len;
+	if (decode(c, F_REQUEST_ID, v, id, RS_PARSE_REQUEST_ID_MAX, &len) < 0)
+		return -EINVAL;
 	if (len == 0)
 		return fail(c->err, RS_REJECT_MISSING, field, "must not be empty");
-	if (len > RS_PARSE_REQUEST_ID_MAX)
-		return fail(c->err, RS_REJECT_TOO_LONG, field, "must be at most %u bytes (got %zu)",
-			    RS_PARSE_REQUEST_ID_MAX, len);
 	struct rs_record *r = &c->out->rec;
-	r->flags |= rs_request_id_pack(json_string_value(v), len, &r->u.decision.id_hi,
-				       &r->u.decision.id_lo);
+	r->flags |= rs_request_id_pack(id, len, &r->u.decision.id_hi, &r->u.decision.id_lo);
 	return 0;
 }
 
@@ -258,18 +482,14 @@ static int get_request_id(const struct ctx *c)
 static int get_chain(const struct ctx *c)
 {
 	struct rs_parsed_str *dst = &c->out->name[RS_NAME_CHAIN];
-	if (field_get(c, "chain") != NULL)
-		return get_name(c, "chain", true, dst);
-	json_t *v = field_get(c, "chain_id");
-	if (v == NULL)
+	if (field_get(c, F_CHAIN) != NULL)
+		return get_name(c, F_CHAIN, true, dst);
+	if (field_get(c, F_CHAIN_ID) == NULL)
 		return fail(c->err, RS_REJECT_MISSING, "chain",
 			    "required field is missing (neither chain nor chain_id)");
-	if (!json_is_integer(v))
-		return fail(c->err, RS_REJECT_TYPE, "chain_id", "must be an integer (got %s)",
-			    type_name(v));
-	long long id = json_integer_value(v);
-	if (id <= 0)
-		return fail(c->err, RS_REJECT_RANGE, "chain_id", "must be a positive integer (got %lld)", id);
+	int64_t id;
+	if (get_int(c, F_CHAIN_ID, true, 0, 1, INT64_MAX, &id) < 0)
+		return -EINVAL;
 	for (size_t i = 0; i < sizeof chain_ids / sizeof chain_ids[0]; i++)
 		if (chain_ids[i].id == id) {
 			size_t n = strlen(chain_ids[i].name);
@@ -277,19 +497,19 @@ static int get_chain(const struct ctx *c)
 			dst->len = (uint8_t)n;
 			return 1;
 		}
-	dst->len = (uint8_t)snprintf(dst->s, sizeof dst->s, "%lld", id); /* at most 19 digits */
+	dst->len = (uint8_t)snprintf(dst->s, sizeof dst->s, "%lld", (long long)id); /* <= 19 digits */
 	return 1;
 }
 
 static int get_transport(const struct ctx *c, uint8_t *dst)
 {
-	return get_enum(c, "transport", true, 0, rs_transport_parse, rs_transport_name,
+	return get_enum(c, F_TRANSPORT, true, 0, rs_transport_parse, rs_transport_name,
 			RS_TRANSPORT_COUNT, dst);
 }
 
-static int get_circuit_state(const struct ctx *c, const char *field, uint8_t *dst)
+static int get_circuit_state(const struct ctx *c, enum field f, uint8_t *dst)
 {
-	return get_enum(c, field, true, 0, rs_circuit_parse, rs_circuit_name, RS_CIRCUIT_COUNT, dst);
+	return get_enum(c, f, true, 0, rs_circuit_parse, rs_circuit_name, RS_CIRCUIT_COUNT, dst);
 }
 
 /* ---- the three kinds ----------------------------------------------------- */
@@ -299,24 +519,24 @@ static int parse_decision(const struct ctx *c)
 	struct rs_record *r = &c->out->rec;
 	struct rs_decision *d = &r->u.decision;
 	struct rs_parsed_str *names = c->out->name;
-	long long failovers = 0;
+	int64_t failovers = 0;
 	r->kind = RS_REC_DECISION;
 	rs_record_clear_names(r);
 	int rc = get_ts(c);
 	if (rc >= 0) rc = get_request_id(c);
-	if (rc >= 0) rc = get_name(c, "profile", false, &names[RS_NAME_PROFILE]);
+	if (rc >= 0) rc = get_name(c, F_PROFILE, false, &names[RS_NAME_PROFILE]);
 	if (rc >= 0) rc = get_chain(c);
-	if (rc >= 0) rc = get_name(c, "method", true, &names[RS_NAME_METHOD]);
-	if (rc >= 0) rc = get_enum(c, "strategy", true, 0, rs_strategy_parse, rs_strategy_name,
+	if (rc >= 0) rc = get_name(c, F_METHOD, true, &names[RS_NAME_METHOD]);
+	if (rc >= 0) rc = get_enum(c, F_STRATEGY, true, 0, rs_strategy_parse, rs_strategy_name,
 				   RS_STRATEGY_COUNT, &d->strategy);
-	if (rc >= 0) rc = get_name(c, "provider_id", true, &names[RS_NAME_PROVIDER]);
+	if (rc >= 0) rc = get_name(c, F_PROVIDER_ID, true, &names[RS_NAME_PROVIDER]);
 	if (rc >= 0) rc = get_transport(c, &d->transport);
 	if (rc >= 0) rc = get_duration(c);
-	if (rc >= 0) rc = get_enum(c, "result", true, 0, rs_result_parse, rs_result_name,
+	if (rc >= 0) rc = get_enum(c, F_RESULT, true, 0, rs_result_parse, rs_result_name,
 				   RS_RESULT_COUNT, &d->result);
-	if (rc >= 0) rc = get_enum(c, "request_origin", false, RS_ORIGIN_CLIENT, rs_origin_parse,
+	if (rc >= 0) rc = get_enum(c, F_REQUEST_ORIGIN, false, RS_ORIGIN_CLIENT, rs_origin_parse,
 				   rs_origin_name, RS_ORIGIN_COUNT, &d->origin);
-	if (rc >= 0) rc = get_int(c, "failover_count", false, 0, 0, RS_FAILOVER_MAX, &failovers);
+	if (rc >= 0) rc = get_int(c, F_FAILOVER_COUNT, false, 0, 0, RS_FAILOVER_MAX, &failovers);
 	if (rc < 0)
 		return rc;
 	d->failover_count = (uint8_t)failovers;
@@ -333,22 +553,22 @@ static int parse_circuit(const struct ctx *c)
 	c->out->rec.kind = RS_REC_CIRCUIT;
 	rs_record_clear_names(&c->out->rec);
 	int rc = get_ts(c);
-	if (rc >= 0) rc = get_name(c, "provider_id", true, &c->out->name[RS_NAME_PROVIDER]);
+	if (rc >= 0) rc = get_name(c, F_PROVIDER_ID, true, &c->out->name[RS_NAME_PROVIDER]);
 	if (rc >= 0) rc = get_transport(c, &cc->transport);
-	if (rc >= 0) rc = get_circuit_state(c, "from", &cc->from_state);
-	if (rc >= 0) rc = get_circuit_state(c, "to", &cc->to_state);
-	if (rc >= 0) rc = get_name(c, "reason", false, &c->out->name[RS_NAME_REASON]);
+	if (rc >= 0) rc = get_circuit_state(c, F_FROM, &cc->from_state);
+	if (rc >= 0) rc = get_circuit_state(c, F_TO, &cc->to_state);
+	if (rc >= 0) rc = get_name(c, F_REASON, false, &c->out->name[RS_NAME_REASON]);
 	return rc < 0 ? rc : 0;
 }
 
 static int parse_block(const struct ctx *c)
 {
-	long long height = 0;
+	int64_t height = 0;
 	c->out->rec.kind = RS_REC_BLOCK;
 	int rc = get_ts(c);
-	if (rc >= 0) rc = get_name(c, "provider_id", true, &c->out->name[RS_NAME_PROVIDER]);
+	if (rc >= 0) rc = get_name(c, F_PROVIDER_ID, true, &c->out->name[RS_NAME_PROVIDER]);
 	if (rc >= 0) rc = get_chain(c);
-	if (rc >= 0) rc = get_int(c, "height", true, 0, 0, INT64_MAX, &height);
+	if (rc >= 0) rc = get_int(c, F_HEIGHT, true, 0, 0, INT64_MAX, &height);
 	if (rc < 0)
 		return rc;
 	c->out->rec.u.block.height = (uint64_t)height;
@@ -357,46 +577,45 @@ static int parse_block(const struct ctx *c)
 
 static int parse_object(const struct ctx *c)
 {
-	json_t *v = field_get(c, "type");
+	static const char kinds[] = "decision, circuit, block";
+	const struct rs_json_span *v = field_get(c, F_TYPE);
 	if (v == NULL)
 		return parse_decision(c);
-	static const char kinds[] = "decision, circuit, block";
-	if (!json_is_string(v))
-		return fail(c->err, RS_REJECT_TYPE, "type", "must be one of %s (got %s)", kinds,
-			    type_name(v));
-	const char *t = json_string_value(v);
-	if (strcmp(t, "decision") == 0)
-		return parse_decision(c);
-	if (strcmp(t, "circuit") == 0)
-		return parse_circuit(c);
-	if (strcmp(t, "block") == 0)
-		return parse_block(c);
-	char got[40];
-	quote_input(got, sizeof got, t, json_string_length(v));
-	return fail(c->err, RS_REJECT_ENUM, "type", "must be one of %s (got \"%s\")", kinds, got);
+	char t[16], got[64];
+	size_t len;
+	if (v->type == RS_JSON_STRING &&
+	    rs_json_string_decode(c->s, v, t, sizeof t - 1, &len) == RS_JSON_STR_OK) {
+		if (strcmp(t, "decision") == 0)
+			return parse_decision(c);
+		if (strcmp(t, "circuit") == 0)
+			return parse_circuit(c);
+		if (strcmp(t, "block") == 0)
+			return parse_block(c);
+	}
+	describe(c, v, true, got, sizeof got);
+	return fail(c->err, v->type == RS_JSON_STRING ? RS_REJECT_ENUM : RS_REJECT_TYPE, "type",
+		    "must be one of %s (got %s)", kinds, got);
 }
 
 /* ---- entry ---------------------------------------------------------------- */
 
-/* Maps a jansson load error to a reason: encoding problems apart from syntax. */
-static int load_failed(const json_error_t *je, struct rs_parse_error *err)
+/* Maps a syntax-layer failure to a reason and a message. */
+static int syntax_failed(const struct rs_json_error *je, struct rs_parse_error *err)
 {
-	char text[JSON_ERROR_TEXT_LENGTH];
-	size_t n = strnlen(je->text, sizeof je->text - 1);
-	sanitize(text, sizeof text, je->text, n, n);
-	switch (json_error_code(je)) {
-	case json_error_invalid_utf8:
-		return fail(err, RS_REJECT_ENCODING, NULL, "invalid UTF-8 near byte %d", je->position);
-	case json_error_null_character:
-	case json_error_null_byte_in_key:
-		return fail(err, RS_REJECT_ENCODING, NULL, "\\u0000 is not allowed (near byte %d)",
-			    je->position);
-	case json_error_numeric_overflow:
-		return fail(err, RS_REJECT_RANGE, NULL, "number out of range near byte %d: %s",
-			    je->position, text);
+	switch (je->status) {
+	case RS_JSON_NUL:
+	case RS_JSON_BAD_UTF8:
+		return fail(err, RS_REJECT_ENCODING, NULL, "%s at byte %zu", je->what, je->offset);
+	case RS_JSON_TOO_MANY:
+		return fail(err, RS_REJECT_TOO_LONG, NULL,
+			    "more than %u JSON tokens (nested too deep or too many fields) at byte %zu",
+			    RS_JSON_MAX_TOKENS, je->offset);
+	case RS_JSON_NOT_OBJECT:
+		return fail(err, RS_REJECT_PARSE, NULL, "not a JSON object (got %s)",
+			    rs_json_type_name(je->got_type));
 	default:
-		return fail(err, RS_REJECT_PARSE, NULL, "invalid JSON near byte %d: %s",
-			    je->position, text);
+		return fail(err, RS_REJECT_PARSE, NULL, "invalid JSON near byte %zu: %s", je->offset,
+			    je->what);
 	}
 }
 
@@ -409,34 +628,54 @@ static void reset(struct rs_parsed *out, struct rs_parse_error *err)
 	err->msg[0] = '\0';
 }
 
-int rs_decision_parse(const char *line, size_t len, struct rs_parsed *out,
-		      struct rs_parse_error *err)
+static int64_t clock_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int rs_decision_parse_opts(const char *line, size_t len, const struct rs_parse_opts *opts,
+			   struct rs_parsed *out, struct rs_parse_error *err)
 {
 	reset(out, err);
 	if (line == NULL)
 		return fail(err, RS_REJECT_PARSE, NULL, "no line");
-	if (len > RS_PARSE_LINE_MAX)
-		return fail(err, RS_REJECT_TOO_LONG, NULL, "line is %zu bytes, over the %u-byte limit",
-			    len, RS_PARSE_LINE_MAX);
-	const char *nul = memchr(line, '\0', len);
-	if (nul != NULL)
-		return fail(err, RS_REJECT_ENCODING, NULL, "NUL byte at byte %zu", (size_t)(nul - line));
-	json_error_t je;
-	json_t *root = json_loadb(line, len, JSON_DECODE_ANY, &je);
-	if (root == NULL)
-		return load_failed(&je, err);
-	int rc;
-	if (!json_is_object(root)) {
-		rc = fail(err, RS_REJECT_PARSE, NULL, "not a JSON object (got %s)", type_name(root));
-	} else {
-		struct ctx c = { .obj = root, .out = out, .err = err };
+	size_t max = opts != NULL && opts->line_max != 0 ? opts->line_max : RS_PARSE_LINE_MAX;
+	if (max > RS_JSON_MAX_LEN)
+		max = RS_JSON_MAX_LEN;
+	if (len > max)
+		return fail(err, RS_REJECT_TOO_LONG, NULL, "line is %zu bytes, over the %zu-byte limit",
+			    len, max);
+	struct rs_json_object obj;
+	struct rs_json_error je;
+	if (rs_json_parse_object(line, len, &obj, &je) != RS_JSON_OK)
+		return syntax_failed(&je, err);
+	struct ctx c = { .s = line, .obj = &obj, .out = out, .err = err };
+	c.now_ms = opts != NULL && opts->now_unix_ms != 0 ? opts->now_unix_ms : clock_ms();
+	c.skew_ms = opts != NULL && opts->ts_skew_ms != 0 ? opts->ts_skew_ms : RS_PARSE_TS_SKEW_DEFAULT_MS;
+	if (c.now_ms < 1 || c.now_ms > RS_PARSE_TS_MAX_MS)      /* a broken clock: no window */
+		c.skew_ms = -1;
+	if (c.now_ms < 1)
+		c.now_ms = 1;
+	if (c.now_ms > RS_PARSE_TS_MAX_MS)
+		c.now_ms = RS_PARSE_TS_MAX_MS;
+	if (c.skew_ms > RS_PARSE_TS_MAX_MS)                     /* wider than all time: no check */
+		c.skew_ms = -1;
+	int rc = index_keys(&c);
+	if (rc >= 0)
 		rc = parse_object(&c);
-	}
-	json_decref(root);
 	if (rc < 0) {
 		struct rs_parse_error keep = *err;
 		reset(out, err);
 		*err = keep;
+		return -EINVAL;
 	}
-	return rc < 0 ? -EINVAL : 0;
+	return 0;
+}
+
+int rs_decision_parse(const char *line, size_t len, struct rs_parsed *out,
+		      struct rs_parse_error *err)
+{
+	return rs_decision_parse_opts(line, len, NULL, out, err);
 }

@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "decision_parse.h"
-#include "record_names.h"
 #include "rs_clock.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -28,16 +26,30 @@ int rs_ingest_open(struct rs_ingest *g, const struct rs_ingest_config *cfg, stru
 	memset(g, 0, sizeof *g);
 	g->node = cfg->node;
 	g->datagram_source = cfg->source == RS_SOURCE_UNIX || cfg->source == RS_SOURCE_UDP;
+	uint32_t max[RS_NAME_COUNT];
+	char why[160];
+	rs_name_limits_defaults(max);
+	if (cfg->name_limits != NULL && rs_name_limits_parse(cfg->name_limits, max, why, sizeof why) < 0)
+		return rs_error_set(err, -EINVAL, "--name-limits: %s", why);
+	if (rs_name_limits_init(&g->names, max) < 0)
+		return rs_error_set(err, -ENOMEM, "no memory for the name limits");
+	g->parse_opts.line_max = (size_t)cfg->max_line;
+	g->parse_opts.ts_skew_ms = cfg->max_clock_skew_s > 0 ? (int64_t)(cfg->max_clock_skew_s * 1000.0) : -1;
+	g->parse_opts.now_unix_ms = (int64_t)(rs_unix_ns() / 1000000u);
 	struct rs_ring_params params = {
 		.capacity = (uint32_t)cfg->capacity,
 		.dict_capacity = (uint32_t)cfg->dict_capacity,
 	};
-	return rs_ring_open_producer(&g->ring, cfg->instance, cfg->node, &params, err);
+	int rc = rs_ring_open_producer(&g->ring, cfg->instance, cfg->node, &params, err);
+	if (rc < 0)
+		rs_name_limits_free(&g->names);
+	return rc;
 }
 
 void rs_ingest_close(struct rs_ingest *g)
 {
 	rs_ring_close(&g->ring);   /* flushes first */
+	rs_name_limits_free(&g->names);
 }
 
 bool rs_ingest_push(struct rs_ingest *g, struct rs_record *rec)
@@ -59,33 +71,6 @@ bool rs_ingest_blank(const char *s, size_t len)
 	return true;
 }
 
-/* Interns the line's names; on failure fills e with the reason and the field. */
-static int intern_names(struct rs_ingest *g, struct rs_parsed *p, struct rs_parse_error *e)
-{
-	for (unsigned slot = 0; slot < RS_NAME_COUNT; slot++) {
-		const struct rs_parsed_str *n = &p->name[slot];
-		if (n->len == 0)
-			continue;
-		int id = rs_ring_intern(&g->ring, n->s, n->len);
-		if (id >= 0) {
-			rs_record_set_name(&p->rec, (enum rs_name_slot)slot, (uint16_t)id);
-			continue;
-		}
-		const char *field = rs_name_slot_field((enum rs_name_slot)slot);
-		e->field = field;
-		e->reason = id == -ENOSPC ? RS_REJECT_DICT_FULL
-			  : id == -ENAMETOOLONG ? RS_REJECT_TOO_LONG : RS_REJECT_ENCODING;
-		if (id == -ENOSPC)
-			snprintf(e->msg, sizeof e->msg, "%s: dictionary full (%u names); a new ring with "
-				 "a larger --dict-capacity would take it", field, rs_ring_dict_count(&g->ring));
-		else
-			snprintf(e->msg, sizeof e->msg, "%s: not accepted by the dictionary (%s)", field,
-				 strerror(-id));
-		return -1;
-	}
-	return 0;
-}
-
 void rs_ingest_line(struct rs_ingest *g, const char *line, size_t len,
 		    const struct rs_ingest_where *w)
 {
@@ -94,8 +79,9 @@ void rs_ingest_line(struct rs_ingest *g, const char *line, size_t len,
 	if (g->first_read_ns == 0)
 		g->first_read_ns = rs_mono_ns();
 	g->read++;
-	if (rs_decision_parse(line, len, &p, &e) < 0 || intern_names(g, &p, &e) < 0) {
-		rs_ingest_reject(g, e.reason, w, e.msg);
+	if (rs_decision_parse_opts(line, len, &g->parse_opts, &p, &e) < 0 ||
+	    rs_name_limits_intern_ring(&g->names, &g->ring, &p, &e) < 0) {
+		rs_ingest_reject_input(g, e.reason, w, e.msg, line, len);
 		return;
 	}
 	rs_ingest_push(g, &p.rec);
@@ -117,19 +103,43 @@ static void format_where(char *buf, size_t size, const struct rs_ingest_where *w
 void rs_ingest_reject(struct rs_ingest *g, enum rs_reject_reason reason,
 		      const struct rs_ingest_where *w, const char *msg)
 {
+	rs_ingest_reject_input(g, reason, w, msg, NULL, 0);
+}
+
+void rs_ingest_reject_input(struct rs_ingest *g, enum rs_reject_reason reason,
+			    const struct rs_ingest_where *w, const char *msg, const char *input,
+			    size_t len)
+{
 	g->rejected++;
 	rs_ring_count_reject(&g->ring, reason);
 	if ((unsigned)reason >= RS_REJECT_COUNT)
 		return;
-	unsigned n = g->logged[reason]++;
-	if (n < RS_INGEST_LOG_PER_REASON) {
-		char where[RS_INGEST_WHERE_MAX];
-		format_where(where, sizeof where, w);
-		fprintf(stderr, "routestat-ingest: %s%s%s\n", where, where[0] ? ": " : "", msg);
-	} else if (n == RS_INGEST_LOG_PER_REASON) {
-		fprintf(stderr, "routestat-ingest: more than %u %s rejections: further ones are only counted\n",
-			RS_INGEST_LOG_PER_REASON, rs_reject_reason_name(reason));
+	uint64_t now = 0;
+	if (g->logged[reason] >= RS_INGEST_LOG_PER_REASON) {
+		g->unlogged[reason]++;
+		now = rs_mono_ns();
+		if (now - g->last_log_ns[reason] < RS_INGEST_LOG_EVERY_S * 1000000000ull)
+			return;    /* the common case of a flood: counted, nothing formatted */
 	}
+	char where[RS_INGEST_WHERE_MAX], excerpt[4 * RS_INGEST_EXCERPT_BYTES + 8] = "";
+	format_where(where, sizeof where, w);
+	if (input != NULL)
+		rs_parse_excerpt(excerpt, sizeof excerpt, input, len, RS_INGEST_EXCERPT_BYTES);
+	const char *colon = where[0] ? ": " : "", *bar = input != NULL ? " | " : "";
+	if (now == 0) {
+		fprintf(stderr, "routestat-ingest: %s%s%s%s%s\n", where, colon, msg, bar, excerpt);
+		if (++g->logged[reason] == RS_INGEST_LOG_PER_REASON) {
+			g->last_log_ns[reason] = rs_mono_ns();
+			fprintf(stderr, "routestat-ingest: %u %s rejections: further ones are counted and "
+				"summed up here at most every %u s\n", RS_INGEST_LOG_PER_REASON,
+				rs_reject_reason_name(reason), RS_INGEST_LOG_EVERY_S);
+		}
+		return;
+	}
+	fprintf(stderr, "routestat-ingest: %" PRIu64 " more %s rejections; the latest: %s%s%s%s%s\n",
+		g->unlogged[reason], rs_reject_reason_name(reason), where, colon, msg, bar, excerpt);
+	g->unlogged[reason] = 0;
+	g->last_log_ns[reason] = now;
 }
 
 void rs_ingest_flush(struct rs_ingest *g)
@@ -139,6 +149,9 @@ void rs_ingest_flush(struct rs_ingest *g)
 		g->last_read_ns = rs_mono_ns();
 	}
 	rs_ring_flush(&g->ring);
+	/* The parser's "now" for the ts window, refreshed here (every batch of lines,
+	 * and while idle) rather than read from the clock for every line. */
+	g->parse_opts.now_unix_ms = (int64_t)(rs_unix_ns() / 1000000u);
 }
 
 void rs_ingest_print_summary(const struct rs_ingest *g)

@@ -20,11 +20,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "decision_parse.h"
+#include "name_limits.h"
 #include "options.h"
 #include "ring.h"
 #include "rs_error.h"
 
 #define RS_INGEST_LOG_PER_REASON 10u                 /* rejections printed per reason */
+#define RS_INGEST_LOG_EVERY_S    60u                 /* then one summary line per reason at most this often */
+#define RS_INGEST_EXCERPT_BYTES  60u                 /* bytes of the offending input quoted */
 #define RS_INGEST_WHERE_MAX      160u                /* "udp [v6]:port, line 3" and the like */
 
 struct rs_ingest {
@@ -32,6 +36,10 @@ struct rs_ingest {
 	const char    *node;
 	uint64_t       read, accepted, rejected, dropped;
 	unsigned       logged[RS_REJECT_COUNT];
+	uint64_t       unlogged[RS_REJECT_COUNT];     /* rejections since the last line printed */
+	uint64_t       last_log_ns[RS_REJECT_COUNT];  /* CLOCK_MONOTONIC of that line */
+	struct rs_name_limits names;                  /* per-kind name budgets, name -> id cache */
+	struct rs_parse_opts  parse_opts;             /* line cap, ts window, "now" (refreshed per flush) */
 	bool           datagram_source;   /* the summary shows the two counters below */
 	uint64_t       datagrams;         /* received from the socket */
 	uint64_t       kernel_drops;      /* dropped by the kernel before we could receive them */
@@ -75,11 +83,22 @@ bool rs_ingest_blank(const char *s, size_t len);
 /*
  * Counts a rejection (here and in the ring) and prints "WHERE: msg" ("line N:
  * msg", "udp 127.0.0.1:4000: msg", "unix pid 12 uid 0, line 2: msg") for the
- * first RS_INGEST_LOG_PER_REASON of each reason, then says once that further
- * ones are only counted.  w NULL (or empty) prints no place.
+ * first RS_INGEST_LOG_PER_REASON of each reason, then at most one line per
+ * reason every RS_INGEST_LOG_EVERY_S seconds saying how many more there were
+ * and quoting the latest, so a flood of garbage cannot fill a disk.  w NULL
+ * (or empty) prints no place.
  */
 void rs_ingest_reject(struct rs_ingest *g, enum rs_reject_reason reason,
 		      const struct rs_ingest_where *w, const char *msg);
+
+/*
+ * The same, quoting the first RS_INGEST_EXCERPT_BYTES of the offending input
+ * after the message, non-printable bytes as \xHH: "line 3: duration_ms: must
+ * be a number in 0..3600000 (got a string \"12\") | {\"ts\":17356...".
+ */
+void rs_ingest_reject_input(struct rs_ingest *g, enum rs_reject_reason reason,
+			    const struct rs_ingest_where *w, const char *msg, const char *input,
+			    size_t len);
 
 /* Publishes pushed records and refreshes the heartbeat. */
 void rs_ingest_flush(struct rs_ingest *g);

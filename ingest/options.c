@@ -8,6 +8,7 @@
  */
 #include "options.h"
 
+#include "name_limits.h"
 #include "shm_object.h"
 
 #include <errno.h>
@@ -95,6 +96,14 @@ static const struct opt_row table[RS_OPT_N] = {
 			      false, FOR_ALL, "ring size in records, a power of two (used when the ring is created)" },
 	[RS_OPT_DICT_CAPACITY] = { "dict-capacity", 0, "N", T_U64, OFF(dict_capacity), 1, 65535, NULL, "1024",
 				   false, FOR_ALL, "dictionary entries (used when the ring is created)" },
+	[RS_OPT_NAME_LIMITS] = { "name-limits", 0, "SPEC", T_STRING, OFF(name_limits), 0, 0, NULL, NULL,
+				 false, FOR_JSONL | FOR_DGRAM, "distinct names admitted per kind, e.g. "
+				 "providers=64,chains=64,methods=256,profiles=16,reasons=64 (the defaults); a line "
+				 "bringing a new name past its kind's limit is rejected (dictionary_full)" },
+	[RS_OPT_MAX_CLOCK_SKEW] = { "max-clock-skew", 0, "S", T_SECONDS, OFF(max_clock_skew_s), 0,
+				    1000000000, NULL, "86400", false, FOR_JSONL | FOR_DGRAM,
+				    "reject events whose ts is more than S seconds from this host's clock "
+				    "(out_of_range), 0 = no check" },
 	[RS_OPT_HELP] = { "help", 'h', NULL, T_FLAG, OFF(help), 0, 0, NULL, NULL,
 			  false, FOR_ALL, "print this help and exit" },
 };
@@ -351,6 +360,13 @@ static int check_combination(struct rs_ingest_config *cfg, int argc, char **argv
 			scope_list(list, sizeof list, o->scope);
 			return usage_error("--%s applies to --source %s only", o->name, list);
 		}
+	}
+	if (cfg->name_limits != NULL) {
+		uint32_t max[RS_NAME_COUNT];
+		char why[160];
+		rs_name_limits_defaults(max);
+		if (rs_name_limits_parse(cfg->name_limits, max, why, sizeof why) < 0)
+			return usage_error("--name-limits: %s", why);
 	}
 	struct rs_error err;
 	if (rs_name_check("instance", cfg->instance, false, &err) < 0 ||

@@ -25,6 +25,7 @@ enum rs_ingest_opt {
 	RS_OPT_ALLOW_REMOTE, RS_OPT_RCVBUF, RS_OPT_RECV_MODE,
 	RS_OPT_COUNT, RS_OPT_DURATION,
 	RS_OPT_CAPACITY, RS_OPT_DICT_CAPACITY,
+	RS_OPT_NAME_LIMITS, RS_OPT_MAX_CLOCK_SKEW,
 	RS_OPT_HELP,
 	RS_OPT_N
 };
@@ -46,6 +47,8 @@ struct rs_ingest_config {
 	double      duration_s;     /* 0: no limit */
 	uint64_t    capacity;       /* ring records, used when the ring is created */
 	uint64_t    dict_capacity;
+	const char *name_limits;    /* "providers=64,methods=256,..." (name_limits.h); NULL: defaults */
+	double      max_clock_skew_s; /* accepted |ts - now| in seconds; 0: no check */
 	bool        help;
 	uint32_t    given;          /* bit (1 << enum rs_ingest_opt) per option on the command line */
 };

@@ -4,7 +4,7 @@
 # Why each package is there: README.md, "Dependencies".
 set -eu
 
-PACKAGES="gcc libc6-dev make cmake pkg-config procps liburing-dev libck-dev libcriterion-dev libjansson-dev libncurses-dev tmux"
+PACKAGES="gcc libc6-dev make cmake pkg-config procps liburing-dev libck-dev libcriterion-dev libjansson-dev libjsmn-dev libncurses-dev tmux clang libclang-rt-14-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -1,12 +1,19 @@
 #!/bin/sh
-# The README's test command: installs what is missing, builds twice (normal,
-# and AddressSanitizer + UndefinedBehaviorSanitizer), runs every test of both
-# through ctest.  CI runs exactly this (.ci/run).
+# The README's test command: installs what is missing, fuzzes the decision
+# parser for 60 s, builds twice (normal, and AddressSanitizer +
+# UndefinedBehaviorSanitizer), runs every test of both through ctest.  CI runs
+# exactly this (.ci/run).
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 jobs=$(nproc)
+
+# The decision parser's libFuzzer target, bounded (fuzz/README.md to run it
+# longer); first, so that ctest's summary closes the output.
+echo "== fuzz (60 s)"
+scripts/fuzz.sh 60
+
 for variant in normal sanitize; do
 	if [ "$variant" = sanitize ]; then
 		dir=build-sanitize; args="-DRS_SANITIZE=ON -DBUILD_TESTING=ON"

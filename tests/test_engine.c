@@ -822,6 +822,44 @@ Test(engine, block_heights_and_lag)
 
 /* ---- circuits ---------------------------------------------------------------------- */
 
+/* Transitions are kept newest first across nodes, with names and reasons resolved. */
+Test(engine, circuit_history_newest_first_bounded)
+{
+	struct rs_ring *ra = ring_open(0, "ringA"), *rb = ring_open(1, "ringB");
+	unsigned na = attach("nodeA", ra), nb = attach("nodeB", rb);
+	struct rs_record c1 = circuit(ra, "alchemy", RS_TRANSPORT_HTTP, RS_CIRCUIT_CLOSED, RS_CIRCUIT_OPEN, T0);
+	c1.u.circuit.reason = id_of(ra, "failure_threshold");
+	ingest1(na, &c1);
+	struct rs_record c2 = circuit(rb, "infura", RS_TRANSPORT_WS, RS_CIRCUIT_OPEN, RS_CIRCUIT_HALF_OPEN, T0);
+	c2.u.circuit.reason = RS_DICT_NONE;
+	ingest1(nb, &c2);
+	const struct rs_metrics_snapshot *s = render();
+	cr_assert_eq(s->n_circuit_events, 2);
+	cr_expect_str_eq(s->circuit_events[0].provider, "infura");
+	cr_expect_eq(s->circuit_events[0].node, nb);
+	cr_expect_eq(s->circuit_events[0].transport, RS_TRANSPORT_WS);
+	cr_expect_eq(s->circuit_events[0].from_state, RS_CIRCUIT_OPEN);
+	cr_expect_eq(s->circuit_events[0].to_state, RS_CIRCUIT_HALF_OPEN);
+	cr_expect_str_eq(s->circuit_events[0].reason, "");
+	cr_expect_str_eq(s->circuit_events[1].provider, "alchemy");
+	cr_expect_str_eq(s->circuit_events[1].reason, "failure_threshold");
+	cr_expect_eq(s->circuit_events[1].emit_unix_ms, T0 * 1000u);
+	/* Bounded: the oldest go first. */
+	for (unsigned i = 0; i < RS_CIRCUIT_HISTORY + 5; i++) {
+		struct rs_record c = circuit(ra, "ankr", RS_TRANSPORT_HTTP, RS_CIRCUIT_CLOSED, RS_CIRCUIT_OPEN, T0);
+		c.emit_unix_ms = T0 * 1000u + i;
+		ingest1(na, &c);
+	}
+	s = render();
+	cr_assert_eq(s->n_circuit_events, RS_CIRCUIT_HISTORY);
+	cr_expect_eq(s->circuit_events[0].emit_unix_ms, T0 * 1000u + RS_CIRCUIT_HISTORY + 4);
+	cr_expect_eq(s->circuit_events[RS_CIRCUIT_HISTORY - 1].emit_unix_ms, T0 * 1000u + 5);
+	/* A transition with an impossible state is ignored, not recorded. */
+	struct rs_record bad = circuit(ra, "ankr", RS_TRANSPORT_HTTP, 7, RS_CIRCUIT_OPEN, T0);
+	ingest1(na, &bad);
+	cr_expect_eq(render()->circuit_events[0].emit_unix_ms, T0 * 1000u + RS_CIRCUIT_HISTORY + 4);
+}
+
 Test(engine, circuit_state_per_node_and_counts)
 {
 	struct rs_ring *ra = ring_open(0, "ringA"), *rb = ring_open(1, "ringB");

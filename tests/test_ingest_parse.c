@@ -1,7 +1,15 @@
-/* Criterion tests for ingest/decision_parse: valid decision, circuit and block lines, and one rejection per reason. */
+/*
+ * Criterion tests for ingest/decision_parse: valid decision, circuit and block
+ * lines, and one rejection per reason.  Hostile input, duplicate keys, the ts
+ * window and the name limits: test_ingest_validation.c.
+ *
+ * Every parse runs with a fixed clock, NOW_MS, so "ts" values near it are in
+ * the default one-day window whatever the date of the run.
+ */
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +17,10 @@
 
 #include "decision_parse.h"
 
-/* A complete decision; tests splice one field in front to override it (later keys win). */
+#define NOW_MS 1735689600000LL   /* 2025-01-01T00:00:00Z: the parser's "now" in these tests */
+#define TS(ms) "1735689600" #ms   /* a ts NOW_MS + ms (ms: three digits) */
+
+/* A complete decision; DECISION_WITH replaces fields of it (duplicate keys are refused). */
 #define DECISION_FIELDS                                                             \
 	"\"ts\":1735689600123,\"request_id\":\"0123456789abcdeffedcba9876543210\","  \
 	"\"profile\":\"tenant-a\",\"source_node_id\":\"us-west-2\",\"chain\":\"base\","  \
@@ -17,15 +28,79 @@
 	"\"provider_id\":\"alchemy\",\"transport\":\"ws\",\"duration_ms\":42,"          \
 	"\"result\":\"error\",\"request_origin\":\"system\",\"failover_count\":2"
 #define DECISION "{" DECISION_FIELDS "}"
-/* The same decision with one more field appended (it overrides an earlier one). */
-#define DECISION_WITH(extra) "{" DECISION_FIELDS "," extra "}"
+/* The decision with the fields of `extra` ("\"k\":v,...") replacing or added to its own. */
+#define DECISION_WITH(extra) decision_with(extra)
 
 static struct rs_parsed p;
 static struct rs_parse_error e;
+static const struct rs_parse_opts opts = { .now_unix_ms = NOW_MS };
+
+/* The key of the member starting at s ("\"key\":..."), as its length; 0 when none. */
+static size_t key_len(const char *s)
+{
+	const char *q = s[0] == '"' ? strchr(s + 1, '"') : NULL;
+	return q != NULL ? (size_t)(q - s + 1) : 0;
+}
+
+/* Splits a member list at top-level commas: the length of the first member. */
+static size_t member_len(const char *s)
+{
+	int depth = 0;
+	bool str = false;
+	size_t i = 0;
+	for (; s[i] != '\0'; i++) {
+		char c = s[i];
+		if (str) {
+			if (c == '\\' && s[i + 1] != '\0')
+				i++;
+			else if (c == '"')
+				str = false;
+		} else if (c == '"') {
+			str = true;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		} else if (c == ',' && depth == 0) {
+			break;
+		}
+	}
+	return i;
+}
+
+static const char *decision_with(const char *extra)
+{
+	static char out[4096];
+	static const char base[] = DECISION_FIELDS;
+	size_t o = 0;
+	out[o++] = '{';
+	for (const char *m = base; *m != '\0';) {
+		size_t n = member_len(m), k = key_len(m);
+		bool replaced = false;
+		for (const char *x = extra; *x != '\0' && !replaced;) {
+			size_t xn = member_len(x);
+			replaced = key_len(x) == k && memcmp(x, m, k) == 0;
+			x += xn + (x[xn] == ',');
+		}
+		if (!replaced) {
+			memcpy(out + o, m, n);
+			o += n;
+			out[o++] = ',';
+		}
+		m += n + (m[n] == ',');
+	}
+	size_t xl = strlen(extra);
+	cr_assert(o + xl + 2 < sizeof out);
+	memcpy(out + o, extra, xl);
+	o += xl;
+	out[o++] = '}';
+	out[o] = '\0';
+	return out;
+}
 
 static int parse(const char *line)
 {
-	return rs_decision_parse(line, strlen(line), &p, &e);
+	return rs_decision_parse_opts(line, strlen(line), &opts, &p, &e);
 }
 
 static void assert_name(enum rs_name_slot slot, const char *want)
@@ -38,7 +113,7 @@ static void assert_name(enum rs_name_slot slot, const char *want)
 static void assert_rejected_n(const char *line, size_t len, enum rs_reject_reason reason,
 			      const char *field)
 {
-	int rc = rs_decision_parse(line, len, &p, &e);
+	int rc = rs_decision_parse_opts(line, len, &opts, &p, &e);
 	cr_assert_eq(rc, -EINVAL, "accepted: %.80s", line);
 	cr_assert_eq(e.reason, reason, "reason %s, want %s: %s", rs_reject_reason_name(e.reason),
 		     rs_reject_reason_name(reason), e.msg);
@@ -91,7 +166,7 @@ Test(ingest_parse, valid_decision_all_fields)
 
 Test(ingest_parse, optional_fields_take_defaults)
 {
-	const char *line = "{\"ts\":5,\"request_id\":\"r-1\",\"chain\":\"ethereum\",\"method\":\"eth_chainId\","
+	const char *line = "{\"ts\":" TS(005) ",\"request_id\":\"r-1\",\"chain\":\"ethereum\",\"method\":\"eth_chainId\","
 			   "\"strategy\":\"fastest\",\"provider_id\":\"infura\",\"transport\":\"http\","
 			   "\"duration_ms\":0,\"result\":\"success\",\"request_origin\":null}\r\n";
 	cr_assert_eq(parse(line), 0, "%s", e.msg);
@@ -118,7 +193,7 @@ Test(ingest_parse, chain_id_mapping)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char line[512];
 		snprintf(line, sizeof line,
-			 "{\"ts\":1,\"request_id\":\"x\",\"chain_id\":%s,\"method\":\"m\",\"strategy\":\"priority\","
+			 "{\"ts\":" TS(001) ",\"request_id\":\"x\",\"chain_id\":%s,\"method\":\"m\",\"strategy\":\"priority\","
 			 "\"provider_id\":\"ankr\",\"transport\":\"http\",\"duration_ms\":1,\"result\":\"success\"}",
 			 cases[i].id);
 		cr_assert_eq(parse(line), 0, "chain_id %s: %s", cases[i].id, e.msg);
@@ -141,8 +216,8 @@ Test(ingest_parse, fractional_duration_rounds_to_microseconds)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char line[1024];
-		snprintf(line, sizeof line, "{" DECISION_FIELDS ",\"duration_ms\":%s}", cases[i].ms);
-		cr_assert_eq(parse(line), 0, "duration %s: %s", cases[i].ms, e.msg);
+		snprintf(line, sizeof line, "\"duration_ms\":%s", cases[i].ms);
+		cr_assert_eq(parse(DECISION_WITH(line)), 0, "duration %s: %s", cases[i].ms, e.msg);
 		cr_assert_eq(p.rec.u.decision.duration_us, cases[i].us, "duration %s -> %u us",
 			     cases[i].ms, p.rec.u.decision.duration_us);
 	}
@@ -151,11 +226,11 @@ Test(ingest_parse, fractional_duration_rounds_to_microseconds)
 Test(ingest_parse, circuit_line)
 {
 	const char *line = "{\"type\":\"circuit\",\"provider_id\":\"quicknode\",\"transport\":\"ws\","
-			   "\"from\":\"closed\",\"to\":\"open\",\"reason\":\"failure_threshold\",\"ts\":99}";
+			   "\"from\":\"closed\",\"to\":\"open\",\"reason\":\"failure_threshold\",\"ts\":" TS(099) "}";
 	cr_assert_eq(parse(line), 0, "%s", e.msg);
 	const struct rs_circuit_change *c = &p.rec.u.circuit;
 	cr_assert_eq(p.rec.kind, RS_REC_CIRCUIT);
-	cr_assert_eq(p.rec.emit_unix_ms, 99);
+	cr_assert_eq(p.rec.emit_unix_ms, NOW_MS + 99);
 	cr_assert_eq(c->transport, RS_TRANSPORT_WS);
 	cr_assert_eq(c->from_state, RS_CIRCUIT_CLOSED);
 	cr_assert_eq(c->to_state, RS_CIRCUIT_OPEN);
@@ -171,7 +246,7 @@ Test(ingest_parse, circuit_line)
 Test(ingest_parse, circuit_reason_is_optional)
 {
 	const char *line = "{\"type\":\"circuit\",\"provider_id\":\"ankr\",\"transport\":\"http\","
-			   "\"from\":\"open\",\"to\":\"half_open\",\"ts\":1}";
+			   "\"from\":\"open\",\"to\":\"half_open\",\"ts\":" TS(001) "}";
 	cr_assert_eq(parse(line), 0, "%s", e.msg);
 	cr_assert_eq(p.rec.u.circuit.from_state, RS_CIRCUIT_OPEN);
 	cr_assert_eq(p.rec.u.circuit.to_state, RS_CIRCUIT_HALF_OPEN);
@@ -182,14 +257,14 @@ Test(ingest_parse, circuit_reason_is_optional)
 Test(ingest_parse, block_lines)
 {
 	cr_assert_eq(parse("{\"type\":\"block\",\"provider_id\":\"publicnode\",\"chain\":\"polygon\","
-			   "\"height\":66200123,\"ts\":7}"), 0, "%s", e.msg);
+			   "\"height\":66200123,\"ts\":" TS(007) "}"), 0, "%s", e.msg);
 	cr_assert_eq(p.rec.kind, RS_REC_BLOCK);
 	cr_assert_eq(p.rec.u.block.height, 66200123u);
-	cr_assert_eq(p.rec.emit_unix_ms, 7);
+	cr_assert_eq(p.rec.emit_unix_ms, NOW_MS + 7);
 	assert_name(RS_NAME_PROVIDER, "publicnode");
 	assert_name(RS_NAME_CHAIN, "polygon");
 
-	cr_assert_eq(parse("{\"type\":\"block\",\"provider_id\":\"x\",\"chain_id\":42161,\"height\":0,\"ts\":7}"),
+	cr_assert_eq(parse("{\"type\":\"block\",\"provider_id\":\"x\",\"chain_id\":42161,\"height\":0,\"ts\":" TS(007) "}"),
 		     0, "%s", e.msg);
 	cr_assert_eq(p.rec.u.block.height, 0);
 	assert_name(RS_NAME_CHAIN, "arbitrum");
@@ -199,14 +274,14 @@ Test(ingest_parse, block_lines)
 
 Test(ingest_parse, missing_field)
 {
-	assert_rejected("{\"ts\":1,\"request_id\":\"x\",\"chain\":\"base\",\"method\":\"m\",\"strategy\":\"fastest\","
+	assert_rejected("{\"ts\":" TS(001) ",\"request_id\":\"x\",\"chain\":\"base\",\"method\":\"m\",\"strategy\":\"fastest\","
 			"\"transport\":\"http\",\"duration_ms\":1,\"result\":\"success\"}",
 			RS_REJECT_MISSING, "provider_id");
 	assert_rejected(DECISION_WITH("\"provider_id\":null"), RS_REJECT_MISSING, "provider_id");
 	assert_rejected(DECISION_WITH("\"method\":\"\""), RS_REJECT_MISSING, "method");
-	assert_rejected("{\"type\":\"block\",\"provider_id\":\"x\",\"height\":1,\"ts\":7}",
+	assert_rejected("{\"type\":\"block\",\"provider_id\":\"x\",\"height\":1,\"ts\":" TS(007) "}",
 			RS_REJECT_MISSING, "chain");
-	assert_rejected("{\"type\":\"circuit\",\"provider_id\":\"x\",\"transport\":\"ws\",\"from\":\"open\",\"ts\":1}",
+	assert_rejected("{\"type\":\"circuit\",\"provider_id\":\"x\",\"transport\":\"ws\",\"from\":\"open\",\"ts\":" TS(001) "}",
 			RS_REJECT_MISSING, "to");
 }
 
@@ -230,10 +305,13 @@ Test(ingest_parse, out_of_range)
 	assert_rejected(DECISION_WITH("\"failover_count\":17"), RS_REJECT_RANGE, "failover_count");
 	assert_rejected(DECISION_WITH("\"ts\":0"), RS_REJECT_RANGE, "ts");
 	assert_rejected(DECISION_WITH("\"chain\":null,\"chain_id\":-1"), RS_REJECT_RANGE, "chain_id");
-	assert_rejected("{\"type\":\"block\",\"provider_id\":\"x\",\"chain\":\"base\",\"height\":-1,\"ts\":7}",
+	assert_rejected("{\"type\":\"block\",\"provider_id\":\"x\",\"chain\":\"base\",\"height\":-1,\"ts\":" TS(007) "}",
 			RS_REJECT_RANGE, "height");
-	/* beyond 64-bit integers: jansson's overflow error, no single field */
-	assert_rejected(DECISION_WITH("\"ts\":99999999999999999999"), RS_REJECT_RANGE, NULL);
+	/* beyond 64-bit integers */
+	assert_rejected(DECISION_WITH("\"ts\":99999999999999999999"), RS_REJECT_RANGE, "ts");
+	/* a day and a millisecond away from now, either way */
+	assert_rejected(DECISION_WITH("\"ts\":1735603199999"), RS_REJECT_RANGE, "ts");
+	assert_rejected(DECISION_WITH("\"ts\":1735776000001"), RS_REJECT_RANGE, "ts");
 }
 
 Test(ingest_parse, bad_enum)
@@ -245,7 +323,7 @@ Test(ingest_parse, bad_enum)
 	assert_rejected(DECISION_WITH("\"request_origin\":\"robot\""), RS_REJECT_ENUM, "request_origin");
 	assert_rejected(DECISION_WITH("\"type\":\"heartbeat\""), RS_REJECT_ENUM, "type");
 	assert_rejected("{\"type\":\"circuit\",\"provider_id\":\"x\",\"transport\":\"ws\",\"from\":\"open\","
-			"\"to\":\"ajar\",\"ts\":1}", RS_REJECT_ENUM, "to");
+			"\"to\":\"ajar\",\"ts\":" TS(001) "}", RS_REJECT_ENUM, "to");
 }
 
 Test(ingest_parse, too_long)
@@ -254,17 +332,17 @@ Test(ingest_parse, too_long)
 	memset(name, 'm', sizeof name - 1);
 	name[sizeof name - 1] = '\0';                        /* 63 bytes: one over */
 	char line[1024];
-	snprintf(line, sizeof line, "{" DECISION_FIELDS ",\"method\":\"%s\"}", name);
-	assert_rejected(line, RS_REJECT_TOO_LONG, "method");
+	snprintf(line, sizeof line, "\"method\":\"%s\"", name);
+	assert_rejected(DECISION_WITH(line), RS_REJECT_TOO_LONG, "method");
 	name[RS_DICT_STR_MAX] = '\0';                        /* 62 bytes: fits */
-	snprintf(line, sizeof line, "{" DECISION_FIELDS ",\"method\":\"%s\"}", name);
-	cr_assert_eq(parse(line), 0, "%s", e.msg);
+	snprintf(line, sizeof line, "\"method\":\"%s\"", name);
+	cr_assert_eq(parse(DECISION_WITH(line)), 0, "%s", e.msg);
 
 	char id[RS_PARSE_REQUEST_ID_MAX + 2];
 	memset(id, 'a', sizeof id - 1);
 	id[sizeof id - 1] = '\0';
-	snprintf(line, sizeof line, "{" DECISION_FIELDS ",\"request_id\":\"%s\"}", id);
-	assert_rejected(line, RS_REJECT_TOO_LONG, "request_id");
+	snprintf(line, sizeof line, "\"request_id\":\"%s\"", id);
+	assert_rejected(DECISION_WITH(line), RS_REJECT_TOO_LONG, "request_id");
 
 	size_t big = RS_PARSE_LINE_MAX + 1;
 	char *huge = malloc(big);
@@ -273,13 +351,14 @@ Test(ingest_parse, too_long)
 	memcpy(huge, DECISION, sizeof DECISION - 1);        /* valid JSON padded with spaces */
 	assert_rejected_n(huge, big, RS_REJECT_TOO_LONG, NULL);
 	cr_assert(strstr(e.msg, "line") != NULL, "%s", e.msg);
-	cr_assert_eq(rs_decision_parse(huge, big - 1, &p, &e), 0, "64 KiB exactly is fine: %s", e.msg);
+	cr_assert_eq(rs_decision_parse_opts(huge, big - 1, &opts, &p, &e), 0, "64 KiB exactly is fine: %s",
+		     e.msg);
 	free(huge);
 }
 
 Test(ingest_parse, invalid_json)
 {
-	assert_rejected("{\"ts\":1,", RS_REJECT_PARSE, NULL);
+	assert_rejected("{\"ts\":" TS(001) ",", RS_REJECT_PARSE, NULL);
 	cr_assert(strstr(e.msg, "invalid JSON") != NULL, "%s", e.msg);
 	assert_rejected("not json", RS_REJECT_PARSE, NULL);
 	assert_rejected("[1,2]", RS_REJECT_PARSE, NULL);
@@ -296,7 +375,7 @@ Test(ingest_parse, invalid_utf8)
 	assert_rejected("{" DECISION_FIELDS ",\"method\":\"\xc3\"}", RS_REJECT_ENCODING, NULL);  /* truncated */
 	assert_rejected("{" DECISION_FIELDS ",\"method\":\"\xc0\xaf\"}", RS_REJECT_ENCODING, NULL); /* overlong */
 	/* valid multi-byte UTF-8 passes */
-	cr_assert_eq(parse("{" DECISION_FIELDS ",\"profile\":\"caf\xc3\xa9\"}"), 0, "%s", e.msg);
+	cr_assert_eq(parse(DECISION_WITH("\"profile\":\"caf\xc3\xa9\"")), 0, "%s", e.msg);
 	assert_name(RS_NAME_PROFILE, "caf\xc3\xa9");
 }
 
@@ -324,7 +403,7 @@ Test(ingest_parse, every_prefix_and_corruption_is_handled)
 	size_t n = sizeof line - 1;
 	char buf[sizeof line];
 	for (size_t len = 0; len < n; len++) {
-		int rc = rs_decision_parse(line, len, &p, &e);
+		int rc = rs_decision_parse_opts(line, len, &opts, &p, &e);
 		cr_assert_eq(rc, -EINVAL, "prefix %zu accepted", len);
 		cr_assert(e.msg[0] != '\0');
 	}
@@ -335,7 +414,7 @@ Test(ingest_parse, every_prefix_and_corruption_is_handled)
 			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
 			buf[(x >> 8) % n] = (char)(x & 0xff);
 		}
-		int rc = rs_decision_parse(buf, n, &p, &e);
+		int rc = rs_decision_parse_opts(buf, n, &opts, &p, &e);
 		cr_assert(rc == 0 || (rc == -EINVAL && (unsigned)e.reason < RS_REJECT_COUNT &&
 				      memchr(e.msg, '\0', sizeof e.msg) != NULL));
 	}

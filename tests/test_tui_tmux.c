@@ -712,7 +712,7 @@ Test(tui_tmux, enter_opens_the_provider_detail)
 	scr = wait_text("Per node: circuit state per transport, height vs consensus");
 	cr_expect(strstr(scr, title), "the detail of the selected row (%s):\n%s", title, scr);
 	const char *want[] = { "CONSENSUS", "HTTP", "WS", NODE_A, NODE_B,
-			       "Circuit history: not available yet", "circuits, nodes per state" };
+			       "Circuit transitions (latest first)", "circuits, nodes per state" };
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 		cr_expect(strstr(scr, want[i]), "detail shows '%s':\n%s", want[i], scr);
 	free(scr);

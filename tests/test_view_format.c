@@ -313,7 +313,7 @@ Test(view_json, top_level_fields_in_order)
 	static const char *const keys[] = {
 		"schema", "instance", "generation", "published_unix_ms", "computed_unix_ms",
 		"tick_ms", "window_s", "status", "aggregator_stopped", "age_ms", "heartbeat_age_ms", "node_filter",
-		"totals", "providers", "methods", "nodes", "recent", "aggregator",
+		"totals", "providers", "methods", "nodes", "recent", "circuit_events", "aggregator",
 	};
 	assert_keys(d, keys, sizeof keys / sizeof keys[0], "document");
 	cr_assert_eq(get_int(d, "schema"), RS_METRICS_SCHEMA);

@@ -2,13 +2,16 @@
  * tui_detail.c - the provider detail view (Enter on a leaderboard row): the
  * (provider, chain) over all nodes, then one row per node with its circuit
  * state per transport and its block height against the chain's consensus
- * on that node, then the provider's recent decisions.  Circuit history needs
- * transitions the snapshot does not carry yet; the view says so.
+ * on that node, then its latest circuit-breaker transitions (the snapshot
+ * keeps the last RS_CIRCUIT_HISTORY of all providers), then the provider's
+ * recent decisions.
  */
 #include "tui_draw_internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 #include "record.h"
 
@@ -147,6 +150,39 @@ static int draw_detail_table(const struct rs_tui_frame *f, int y, int bottom)
 	return y;
 }
 
+
+/* The provider's latest transitions, newest first, at most RS_TUI_CIRCUIT_ROWS rows. */
+#define RS_TUI_CIRCUIT_ROWS 5
+
+static int draw_circuit_history(const struct rs_tui_frame *f, const char *provider, int y, int bottom,
+				int x, int w)
+{
+	static const enum rs_tui_style to_style[RS_CIRCUIT_COUNT] = { ST_OK, ST_WARN, ST_ERR };
+	const struct rs_metrics_snapshot *s = f->m->s;
+	if (y >= bottom)
+		return y;
+	rs_tui_put(y++, x, w, ST_TITLE, "Circuit transitions (latest first)");
+	unsigned shown = 0;
+	for (uint32_t i = 0; i < s->n_circuit_events && shown < RS_TUI_CIRCUIT_ROWS && y < bottom; i++) {
+		const struct rs_circuit_event *c = &s->circuit_events[i];
+		if (strcmp(c->provider, provider) != 0)
+			continue;
+		char when[16] = "--:--:--";
+		time_t secs = (time_t)(c->emit_unix_ms / 1000u);
+		struct tm tm;
+		if (gmtime_r(&secs, &tm) != NULL)
+			strftime(when, sizeof when, "%H:%M:%S", &tm);
+		rs_tui_put(y++, x + 1, w - 1, to_style[c->to_state], "%s  %-14s %-4s %s -> %s%s%s", when,
+			   s->nodes[c->node].name, rs_transport_name(c->transport),
+			   rs_circuit_name(c->from_state), rs_circuit_name(c->to_state),
+			   c->reason[0] ? "  " : "", c->reason);
+		shown++;
+	}
+	if (shown == 0 && y < bottom)
+		rs_tui_put(y++, x + 1, w - 1, ST_MUTED, "none among the latest %u transitions", RS_CIRCUIT_HISTORY);
+	return y;
+}
+
 void rs_tui_draw_detail(const struct rs_tui_frame *f)
 {
 	const struct rs_tui_rect *r = &f->l->body;
@@ -200,9 +236,7 @@ void rs_tui_draw_detail(const struct rs_tui_frame *f)
 	rs_tui_put(y++, r->x + 1, r->w - 1, ST_TITLE, "Per node: circuit state per transport, height vs consensus");
 	y = draw_detail_table(f, y, bottom);
 	y++;
-	if (y < bottom)
-		rs_tui_put(y++, r->x + 1, r->w - 1, ST_MUTED,
-		    "Circuit history: not available yet (snapshots carry the current states only)");
+	y = draw_circuit_history(f, p->provider, y, bottom, r->x + 1, r->w - 1);
 	y++;
 	if (y >= bottom)
 		return;

@@ -272,6 +272,29 @@ static json_t *recent_json(struct builder *b, const struct rs_metrics_snapshot *
 	return arr;
 }
 
+static json_t *circuit_event_json(struct builder *b, const struct rs_metrics_snapshot *s,
+				  const struct rs_circuit_event *c)
+{
+	json_t *o = json_object();
+	put(b, o, "ts", j_uint(c->emit_unix_ms));
+	put(b, o, "node", j_str(s->nodes[c->node].name));
+	put(b, o, "provider", j_str(c->provider));
+	put(b, o, "transport", j_str(rs_view_name(rs_transport_name(c->transport))));
+	put(b, o, "from", j_str(rs_view_name(rs_circuit_name(c->from_state))));
+	put(b, o, "to", j_str(rs_view_name(rs_circuit_name(c->to_state))));
+	put(b, o, "reason", c->reason[0] ? j_str(c->reason) : json_null());
+	return o;
+}
+
+static json_t *circuit_events_json(struct builder *b, const struct rs_metrics_snapshot *s, int node)
+{
+	json_t *arr = json_array();
+	for (uint32_t i = 0; i < s->n_circuit_events; i++)
+		if (node < 0 || s->circuit_events[i].node == (uint32_t)node)
+			append(b, arr, circuit_event_json(b, s, &s->circuit_events[i]));
+	return arr;
+}
+
 static json_t *aggregator_json(struct builder *b, const struct rs_self_metrics *a)
 {
 	json_t *o = json_object();
@@ -313,6 +336,7 @@ static json_t *document(struct builder *b, const struct rs_metrics_snapshot *s,
 	put(b, d, "methods", methods_json(b, s));
 	put(b, d, "nodes", nodes_json(b, s, node));
 	put(b, d, "recent", recent_json(b, s, node));
+	put(b, d, "circuit_events", circuit_events_json(b, s, node));
 	put(b, d, "aggregator", aggregator_json(b, &s->self));
 	return d;
 }

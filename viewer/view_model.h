@@ -20,6 +20,7 @@
 
 /* Decisions the text view lists by default (the dashboard's feed shows ~100; JSON gives all). */
 #define RS_VIEW_TEXT_RECENT 10u
+#define RS_VIEW_TEXT_CIRCUITS 5u   /* circuit transitions listed by --once */
 
 /* What a formatter shows; zero-initialised means "everything, defaults". */
 struct rs_view_options {

@@ -418,6 +418,30 @@ static void recent(FILE *f, const struct rs_metrics_snapshot *s, int node, unsig
 		fputs(INDENT "(none)\n", f);
 }
 
+/* The latest circuit-breaker transitions, newest first (at most limit). */
+static void circuit_events(FILE *f, const struct rs_metrics_snapshot *s, int node, unsigned limit)
+{
+	line(f, "\ncircuit transitions (newest first, UTC)\n");
+	unsigned shown = 0;
+	for (uint32_t i = 0; i < s->n_circuit_events && shown < limit; i++) {
+		const struct rs_circuit_event *c = &s->circuit_events[i];
+		if (node >= 0 && c->node != (uint32_t)node)
+			continue;
+		time_t secs = (time_t)(c->emit_unix_ms / 1000u);
+		struct tm tm;
+		char when[16] = "??:??:??";
+		if (gmtime_r(&secs, &tm) != NULL)
+			strftime(when, sizeof when, "%H:%M:%S", &tm);
+		line(f, INDENT "%s  %s  %s %s: %s -> %s%s%s\n", when, s->nodes[c->node].name, c->provider,
+		     rs_view_name(rs_transport_name(c->transport)),
+		     rs_view_name(rs_circuit_name(c->from_state)), rs_view_name(rs_circuit_name(c->to_state)),
+		     c->reason[0] ? "  " : "", c->reason);
+		shown++;
+	}
+	if (shown == 0)
+		fputs(INDENT "(none)\n", f);
+}
+
 static void self_metrics(FILE *f, const struct rs_self_metrics *a)
 {
 	line(f, "\naggregator pid %u  tick %llu us (max %llu us, %s)  drained %llu (total %llu, "
@@ -450,6 +474,7 @@ int rs_view_text_write(FILE *f, const struct rs_metrics_snapshot *s,
 	if (rc < 0)
 		return rc;
 	recent(f, s, node, o->recent ? o->recent : RS_VIEW_TEXT_RECENT);
+	circuit_events(f, s, node, RS_VIEW_TEXT_CIRCUITS);
 	self_metrics(f, &s->self);
 	return ferror(f) ? -EIO : 0;
 }
