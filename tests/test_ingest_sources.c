@@ -777,3 +777,49 @@ Test(ingest_sources, follow_waits_for_missing_file)
 	free(text);
 	free(path);
 }
+
+/* A 10 MB line between good ones, through the real binary: refused as too_long, the rest arrive. */
+Test(ingest_sources, ten_megabyte_line_between_good_lines)
+{
+	const char *inst = rs_test_new_instance("bigline");
+	char *path = e2e_path("big.jsonl");
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	char line[512];
+	const uint64_t hi = 0xb16b16b16ull;
+	uint64_t lo[4] = { 1, 2, 3, 4 };
+	for (unsigned i = 0; i < 2; i++) {
+		size_t n = decision(line, sizeof line, hi, lo[i], 0);
+		fwrite(line, 1, n, f);
+		fputc('\n', f);
+	}
+	/* A syntactically valid decision whose unknown field makes it 10 MB long. */
+	size_t n = decision(line, sizeof line, hi, 99, 0);
+	fwrite(line, 1, n - 1, f);
+	fputs(",\"pad\":\"", f);
+	for (unsigned k = 0; k < 10 * 1024; k++) {
+		static char kib[1024];
+		memset(kib, 'x', sizeof kib);
+		fwrite(kib, 1, sizeof kib, f);
+	}
+	fputs("\"}\n", f);
+	for (unsigned i = 2; i < 4; i++) {
+		n = decision(line, sizeof line, hi, lo[i], 0);
+		fwrite(line, 1, n, f);
+		fputc('\n', f);
+	}
+	cr_assert_eq(fclose(f), 0);
+	struct ingest g = start_ingest(inst, "n1", (const char *const[]){ "--source", "jsonl", path, NULL });
+	int st = e2e_wait(g.pid, WAIT_S);   /* the deadline is the hang guard */
+	char *text = e2e_read_file(g.err), buf[32];
+	cr_assert_eq(e2e_exit_code(st), 0, "ingest: %s; stderr:\n%s", e2e_status_str(st, buf, sizeof buf), text);
+	struct summary s = parse_summary(text, "n1");
+	cr_expect_eq(s.accepted, 4);
+	cr_expect_eq(s.rejected, 1);
+	struct drained d = drain_ring(inst, "n1");
+	cr_expect_eq(d.stats.rejected[RS_REJECT_TOO_LONG], 1);
+	assert_ids(&d, hi, lo, 4);
+	free(d.rec);
+	free(text);
+	free(path);
+}
