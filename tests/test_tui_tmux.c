@@ -123,10 +123,22 @@ static void cleanup(void)
 	rs_test_cleanup();
 }
 
+/* tmux needs pseudo-terminals: a chroot without /dev/pts has none. */
+static bool have_pty(void)
+{
+	int fd = posix_openpt(O_RDWR | O_NOCTTY);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 static void setup(void)
 {
 	if (run("tmux -V >/dev/null 2>&1") != 0)
 		cr_skip_test("tmux is not installed: the real-terminal tests need it (apt-get install tmux)");
+	if (!have_pty())
+		cr_skip_test("no pseudo-terminal can be opened (is /dev/pts mounted?): the real-terminal tests need one");
 	snprintf(tmux_socket, sizeof tmux_socket, "rs_tui_%d", (int)getpid());
 	snprintf(rc_file, sizeof rc_file, "/tmp/rs_tui_%d.rc", (int)getpid());
 }
