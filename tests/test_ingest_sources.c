@@ -821,5 +821,6 @@ Test(ingest_sources, ten_megabyte_line_between_good_lines)
 	assert_ids(&d, hi, lo, 4);
 	free(d.rec);
 	free(text);
+	free(g.err);
 	free(path);
 }
