@@ -307,6 +307,8 @@ int rs_tui_run(const struct rs_tui_options *o, struct rs_error *err)
 		rc = rs_error_set(err, -ENOTTY, "cannot drive the terminal (TERM=%s)",
 				  term ? term : "unset");
 	} else {
+		/* No typeahead checks: they poll stdin and flush output mid-frame (20 writes a frame). */
+		typeahead(-1);
 		cbreak();
 		noecho();
 		nonl();
