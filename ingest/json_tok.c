@@ -301,6 +301,16 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* Skips one or more digits from i; returns the index after them, 0 when there is none. */
+static size_t skip_digits(const char *p, size_t n, size_t i)
+{
+	if (i >= n || !is_digit(p[i]))
+		return 0;
+	while (i < n && is_digit(p[i]))
+		i++;
+	return i;
+}
+
 /* The type of a primitive token, or -1 when it is not a JSON number or literal. */
 static int primitive_type(const char *p, size_t n)
 {
@@ -325,21 +335,16 @@ static int primitive_type(const char *p, size_t n)
 		return -1;
 	}
 	if (i < n && p[i] == '.') {
-		i++;
-		if (i >= n || !is_digit(p[i]))
+		if ((i = skip_digits(p, n, i + 1)) == 0)
 			return -1;
-		while (i < n && is_digit(p[i]))
-			i++;
 		real = true;
 	}
 	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
 		i++;
 		if (i < n && (p[i] == '+' || p[i] == '-'))
 			i++;
-		if (i >= n || !is_digit(p[i]))
+		if ((i = skip_digits(p, n, i)) == 0)
 			return -1;
-		while (i < n && is_digit(p[i]))
-			i++;
 		real = true;
 	}
 	if (i != n)

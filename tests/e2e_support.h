@@ -134,6 +134,27 @@ static inline int e2e_rm_one(const char *path, const struct stat *st, int flag, 
 }
 
 /*
+ * Reads /proc/PID/stat into buf and parses state, ppid and pgrp (they follow
+ * "pid (comm)", whose comm may hold spaces).  Returns the ')' closing comm,
+ * or NULL when the process is gone or the line is not understood.
+ */
+static inline char *e2e_proc_stat(long pid, char *buf, size_t n, char *state, long *ppid, long *pgrp)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return NULL;
+	size_t len = fread(buf, 1, n - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	char *rp = strrchr(buf, ')');
+	if (rp == NULL || sscanf(rp + 1, " %c %ld %ld", state, ppid, pgrp) != 3)
+		return NULL;
+	return rp;
+}
+
+/*
  * Whether process group pgid holds a live process adopted by this process
  * (we are the subreaper of the scripts' background loops): then the group is
  * still ours, and its id cannot have been reused by a stranger.
@@ -146,20 +167,11 @@ static inline bool e2e_group_is_ours(pid_t pgid)
 		return false;
 	struct dirent *e;
 	while (!ours && (e = readdir(d)) != NULL) {
-		char *end, path[64], stat[512];
-		long pid = strtol(e->d_name, &end, 10);
+		char *end, stat[512], st;
+		long pid = strtol(e->d_name, &end, 10), ppid, pgrp;
 		if (*end != '\0' || pid <= 0)
 			continue;
-		snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-		FILE *f = fopen(path, "r");
-		if (f == NULL)
-			continue;
-		size_t len = fread(stat, 1, sizeof stat - 1, f);
-		fclose(f);
-		stat[len] = '\0';
-		char *rp = strrchr(stat, ')'), st;
-		long ppid, pgrp;
-		if (rp != NULL && sscanf(rp + 1, " %c %ld %ld", &st, &ppid, &pgrp) == 3)
+		if (e2e_proc_stat(pid, stat, sizeof stat, &st, &ppid, &pgrp) != NULL)
 			ours = pgrp == pgid && ppid == getpid() && st != 'Z';
 	}
 	closedir(d);

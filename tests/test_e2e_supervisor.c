@@ -159,18 +159,10 @@ static int group_alive(pid_t pgid, char *buf, size_t n)
 		long pid = strtol(e->d_name, &end, 10);
 		if (*end != '\0' || pid <= 0)
 			continue;
-		char path[64], stat[512];
-		snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-		FILE *f = fopen(path, "r");
-		if (f == NULL)
-			continue;
-		size_t len = fread(stat, 1, sizeof stat - 1, f);
-		fclose(f);
-		stat[len] = '\0';
-		char *rp = strrchr(stat, ')');   /* after "pid (comm)": state ppid pgrp */
-		char st;
+		char stat[512], st;
 		long ppid, pgrp;
-		if (rp == NULL || sscanf(rp + 1, " %c %ld %ld", &st, &ppid, &pgrp) != 3)
+		char *rp = e2e_proc_stat(pid, stat, sizeof stat, &st, &ppid, &pgrp);
+		if (rp == NULL)
 			continue;
 		if (pgrp == pgid && st != 'Z') {
 			count++;
