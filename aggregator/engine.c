@@ -43,6 +43,14 @@ static void free_node_caches(struct rs_engine_node *n)
 	n->circuit_of_id = NULL;
 }
 
+static void free_node_methods(struct rs_engine_node *n)
+{
+	for (uint32_t m = 0; m < RS_ENGINE_MAX_METHODS; m++) {
+		free(n->method_sec[m]);
+		n->method_sec[m] = NULL;
+	}
+}
+
 void rs_engine_free(struct rs_engine *e)
 {
 	for (uint32_t i = 0; i < e->n_routes; i++) {
@@ -52,8 +60,10 @@ void rs_engine_free(struct rs_engine *e)
 	}
 	for (uint32_t i = 0; e->methods && i < e->n_methods; i++)
 		free(e->methods[i].sec);
-	for (uint32_t i = 0; i < e->n_nodes; i++)
+	for (uint32_t i = 0; i < e->n_nodes; i++) {
 		free_node_caches(&e->nodes[i]);
+		free_node_methods(&e->nodes[i]);
+	}
 	free(e->methods);
 	free(e->total_sec);
 	free(e->dup_sec);
@@ -129,6 +139,10 @@ static void clear_second(struct rs_engine *e, uint64_t sec)
 		memset(&e->routes[i]->sec[s], 0, sizeof(struct rs_counts));
 	for (uint32_t i = 0; i < e->n_methods; i++)
 		memset(&e->methods[i].sec[s], 0, sizeof(struct rs_method_counts));
+	for (uint32_t n = 0; n < e->n_nodes; n++)
+		for (uint32_t i = 0; i < e->n_methods; i++)
+			if (e->nodes[n].method_sec[i] != NULL)
+				memset(&e->nodes[n].method_sec[i][s], 0, sizeof(struct rs_method_counts));
 }
 
 static void clear_hist_slice(struct rs_engine *e, uint64_t sec)
@@ -240,15 +254,30 @@ static int method_named(struct rs_engine *e, const char *name)
 	return (int)e->n_methods++;
 }
 
+/*
+ * m, once the node has its own counters of method m (allocated on the node's
+ * first call of it); -1 when m is -1 or there is no memory.  Every method
+ * index method_of returns has them, so counting needs no check.
+ */
+static int with_node_counters(struct rs_engine *e, struct rs_engine_node *n, int m)
+{
+	if (m < 0)
+		return -1;
+	if (n->method_sec[m] == NULL)
+		n->method_sec[m] = calloc(e->cfg.window_s, sizeof *n->method_sec[m]);
+	return n->method_sec[m] != NULL ? m : -1;
+}
+
 static int method_of(struct rs_engine *e, unsigned node, uint16_t id)
 {
 	struct rs_engine_node *n = &e->nodes[node];
 	if (id >= n->dict_capacity)
-		return method_named(e, "?");
+		return with_node_counters(e, n, method_named(e, "?"));
 	if (n->method_of_id[id] == RS_ENGINE_NO_INDEX) {
 		int m = method_named(e, dict_name(n, id));
 		if (m < 0)
 			m = e->n_methods > 0 ? (int)e->n_methods - 1 : -1; /* full: lumped with the last */
+		m = with_node_counters(e, n, m);
 		if (m < 0)
 			return -1;
 		n->method_of_id[id] = (uint16_t)m;
@@ -287,7 +316,9 @@ static void count_decision(struct rs_engine *e, struct rs_route *r, int method,
 	rs_hist_record(&r->hist[rs_engine_hist_slot(e, sec)], d->duration_us);
 	if (method >= 0) {
 		struct rs_method_counts *mc = &e->methods[method].sec[s];
+		struct rs_method_counts *nc = &e->nodes[r->node].method_sec[method][s];
 		mc->calls++; mc->errors += err; mc->sum_us += d->duration_us;
+		nc->calls++; nc->errors += err; nc->sum_us += d->duration_us;
 	}
 }
 

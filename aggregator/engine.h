@@ -14,7 +14,12 @@
  *
  * Memory: per route window_s * 40 B + (window_s / 5 + 2) * 13.3 KiB
  * (~190 KiB at 60 s), allocated when the route first appears, at most
- * RS_MAX_ROUTES routes (~48 MiB); plus the dedup table (dedup.h).
+ * RS_MAX_ROUTES routes (~48 MiB); per method window_s * 24 B cluster-wide
+ * and as much again per node that reports it, allocated on the node's first
+ * call of the method: at most RS_MAX_NODES x RS_ENGINE_MAX_METHODS x
+ * window_s x 24 B (16 x 256 x 60 x 24 B = 5.6 MiB at 60 s), plus their
+ * pointers in struct rs_engine (16 x 256 x 8 B = 32 KiB); plus the dedup
+ * table (dedup.h).
  * Single-threaded: only the aggregator's loop calls it.
  */
 #ifndef RS_ENGINE_H
@@ -44,6 +49,7 @@ struct rs_counts {
 
 struct rs_route;
 struct rs_engine_method;
+struct rs_method_counts;
 
 struct rs_route_cache_slot {
 	uint32_t key;               /* provider << 16 | chain, + used flag in route */
@@ -59,6 +65,12 @@ struct rs_engine_node {
 	uint16_t              *method_of_id;    /* dict id -> method index */
 	uint8_t              (*circuit_of_id)[RS_TRANSPORT_COUNT]; /* provider id -> state */
 	struct rs_route_cache_slot routes[RS_ROUTE_CACHE_SLOTS];
+	/*
+	 * This node's share of each method's counters, by method index: [window_s]
+	 * per-second slices like rs_engine_method.sec, allocated when the node first
+	 * reports the method (method_of), kept across re-attaches, freed with the engine.
+	 */
+	struct rs_method_counts *method_sec[RS_ENGINE_MAX_METHODS];
 };
 
 struct rs_recent_entry {

@@ -2,7 +2,8 @@
  * engine_render.c - turns the engine's window state into the snapshot payload
  * (metrics_snapshot.h), once per tick: sums the per-second slices, merges
  * histograms route -> provider-chain / node / totals, derives rates, shares,
- * block lag, circuit states, top methods and the recent feed.
+ * block lag, circuit states, top methods (cluster-wide and per node) and the
+ * recent feed.
  */
 #include "engine_internal.h"
 
@@ -148,36 +149,60 @@ static void render_nodes(struct render_ctx *c)
 	}
 }
 
-static void method_window(const struct rs_engine *e, uint32_t m, struct rs_method_metrics *o)
+/* A method's calls, errors and durations summed over the window's slices (cluster-wide or one node's). */
+static void method_window(const struct rs_engine *e, const struct rs_method_counts *sec,
+			  struct rs_method_counts *o)
 {
 	memset(o, 0, sizeof *o);
-	snprintf(o->method, RS_STR, "%s", e->methods[m].name);
 	for (uint32_t s = 0; s < e->cfg.window_s; s++) {
-		o->calls += e->methods[m].sec[s].calls;
-		o->errors += e->methods[m].sec[s].errors;
-		o->sum_us += e->methods[m].sec[s].sum_us;
+		o->calls += sec[s].calls;
+		o->errors += sec[s].errors;
+		o->sum_us += sec[s].sum_us;
 	}
 }
 
-/* Keeps the RS_TOP_METHODS busiest methods, most calls first (insertion into a short list). */
+/*
+ * Ranks method m, counted in sec, into top[] (*n entries, at most RS_TOP_METHODS,
+ * most calls first) by insertion into the short list.  Methods are offered in
+ * index order and a tie does not pass an entry already placed, so equal calls
+ * keep the method seen first ahead, in every list.
+ */
+static void rank_method(const struct rs_engine *e, uint32_t m, const struct rs_method_counts *sec,
+			struct rs_method_metrics *top, uint32_t *n)
+{
+	struct rs_method_counts w;
+	method_window(e, sec, &w);
+	if (w.calls == 0)
+		return;
+	uint32_t pos = *n;
+	while (pos > 0 && top[pos - 1].calls < w.calls)
+		pos--;
+	if (pos >= RS_TOP_METHODS)
+		return;
+	uint32_t last = *n < RS_TOP_METHODS ? *n : RS_TOP_METHODS - 1;
+	memmove(&top[pos + 1], &top[pos], (last - pos) * sizeof *top);
+	struct rs_method_metrics *o = &top[pos];
+	memset(o, 0, sizeof *o);
+	snprintf(o->method, RS_STR, "%s", e->methods[m].name);
+	o->calls = w.calls;
+	o->errors = w.errors;
+	o->sum_us = w.sum_us;
+	if (*n < RS_TOP_METHODS)
+		(*n)++;
+}
+
+/* The RS_TOP_METHODS busiest methods over all nodes, then each node's from its own counters. */
 static void render_methods(struct render_ctx *c)
 {
+	const struct rs_engine *e = c->e;
 	struct rs_metrics_snapshot *out = c->out;
-	for (uint32_t m = 0; m < c->e->n_methods; m++) {
-		struct rs_method_metrics cand;
-		method_window(c->e, m, &cand);
-		if (cand.calls == 0)
-			continue;
-		uint32_t pos = out->n_methods;
-		while (pos > 0 && out->methods[pos - 1].calls < cand.calls)
-			pos--;
-		if (pos >= RS_TOP_METHODS)
-			continue;
-		uint32_t last = out->n_methods < RS_TOP_METHODS ? out->n_methods : RS_TOP_METHODS - 1;
-		memmove(&out->methods[pos + 1], &out->methods[pos], (last - pos) * sizeof cand);
-		out->methods[pos] = cand;
-		if (out->n_methods < RS_TOP_METHODS)
-			out->n_methods++;
+	for (uint32_t m = 0; m < e->n_methods; m++)
+		rank_method(e, m, e->methods[m].sec, out->methods, &out->n_methods);
+	for (uint32_t node = 0; node < e->n_nodes; node++) {
+		struct rs_node_methods *o = &out->node_methods[node];
+		for (uint32_t m = 0; m < e->n_methods; m++)
+			if (e->nodes[node].method_sec[m] != NULL)   /* the node never reported m */
+				rank_method(e, m, e->nodes[node].method_sec[m], o->top, &o->n);
 	}
 }
 

@@ -135,7 +135,7 @@ struct aggregator {
 	struct rs_ring_set               rings;
 	struct rs_tick_loop              loop;
 	struct rs_snapshot_writer_handle writer;
-	struct rs_metrics_snapshot      *snap;    /* 73 KiB: on the heap, built in place */
+	struct rs_metrics_snapshot      *snap;    /* 95 KiB: on the heap, built in place */
 	struct rs_self_metrics           self;
 	uint64_t                         drain_delay_ns;  /* next early drain, when rings fill fast */
 };

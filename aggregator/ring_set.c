@@ -173,6 +173,7 @@ static void render_node(const struct rs_ring_slot *slot, struct rs_node_metrics 
 	n->consumed = st.consumed;
 	n->dropped = st.dropped;
 	n->rejected = st.rejected_total;
+	n->source_lost = st.source_lost;
 	n->in_ring = st.in_ring;
 	n->capacity = st.capacity;
 	n->high_water = st.high_water;
@@ -194,6 +195,7 @@ void rs_ring_set_render(const struct rs_ring_set *s, struct rs_metrics_snapshot 
 		render_node(slot, n, now);
 		out->totals.dropped += n->dropped;
 		out->totals.rejected += n->rejected;
+		out->totals.source_lost += n->source_lost;
 	}
 }
 

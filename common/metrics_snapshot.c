@@ -58,6 +58,25 @@ static int check_strings(const struct rs_metrics_snapshot *s, struct rs_error *e
 	return 0;
 }
 
+/* Every node's list within bounds and terminated; nodes the snapshot does not have list nothing. */
+static int check_node_methods(const struct rs_metrics_snapshot *s, struct rs_error *err)
+{
+	for (uint32_t i = 0; i < RS_MAX_NODES; i++) {
+		const struct rs_node_methods *nm = &s->node_methods[i];
+		if (nm->n > RS_TOP_METHODS)
+			return rs_error_set(err, -EPROTO, "snapshot node_methods[%u].n %u, at most %u",
+					    i, nm->n, RS_TOP_METHODS);
+		if (i >= s->n_nodes && nm->n != 0)
+			return rs_error_set(err, -EPROTO, "snapshot node_methods[%u].n %u beyond n_nodes %u",
+					    i, nm->n, s->n_nodes);
+		for (uint32_t k = 0; k < nm->n; k++)
+			if (!terminated(nm->top[k].method, RS_STR))
+				return rs_error_set(err, -EPROTO, "snapshot node_methods[%u].top[%u] name "
+						    "not terminated", i, k);
+	}
+	return 0;
+}
+
 static int check_routes(const struct rs_metrics_snapshot *s, struct rs_error *err)
 {
 	for (uint32_t i = 0; i < s->n_routes; i++) {
@@ -73,6 +92,8 @@ int rs_metrics_validate(const struct rs_metrics_snapshot *s, struct rs_error *er
 	int rc = check_counts(s, err);
 	if (rc == 0)
 		rc = check_strings(s, err);
+	if (rc == 0)
+		rc = check_node_methods(s, err);
 	if (rc == 0)
 		rc = check_routes(s, err);
 	return rc;

@@ -9,8 +9,9 @@
  * reader must treat the payload as untrusted (rs_metrics_validate) before
  * indexing with any count or index it holds.
  *
- * Memory: sizeof(struct rs_metrics_snapshot) (about 82 KiB), twice in the
- * snapshot object (the latch), plus one private copy per viewer.
+ * Memory: sizeof(struct rs_metrics_snapshot) (97,296 bytes, about 95 KiB, of
+ * which node_methods[] is 14,208), twice in the snapshot object (the latch),
+ * plus one private copy per viewer.
  */
 #ifndef RS_METRICS_SNAPSHOT_H
 #define RS_METRICS_SNAPSHOT_H
@@ -21,7 +22,7 @@
 #include "rs_error.h"
 #include "shm_abi.h"
 
-#define RS_METRICS_SCHEMA      1u     /* snapshot payload_kind; JSON "schema" */
+#define RS_METRICS_SCHEMA      2u     /* snapshot payload_kind; JSON "schema" (2: node_methods) */
 #define RS_MAX_NODES           16u
 #define RS_MAX_PROVIDER_CHAINS 64u    /* (provider, chain) pairs */
 #define RS_MAX_ROUTES          256u   /* (provider, chain, node) triples */
@@ -79,6 +80,7 @@ struct rs_node_metrics {
 	uint32_t producer_pid;
 	uint32_t producer_restarts;   /* producer attaches - 1 */
 	uint64_t produced, consumed, dropped, rejected, in_ring, capacity, high_water;
+	uint64_t source_lost;         /* datagrams the kernel dropped before the ingest read them */
 	uint64_t rejected_by_reason[RS_REJECT_SLOTS];
 	uint64_t heartbeat_age_ms;    /* producer heartbeat */
 	uint64_t dict_count, dict_capacity;
@@ -89,6 +91,13 @@ struct rs_node_metrics {
 struct rs_method_metrics {
 	char     method[RS_STR];
 	uint64_t calls, errors, sum_us;
+};
+
+/* One node's top methods: ranked like methods[], over that node's calls only. */
+struct rs_node_methods {
+	uint32_t n;                /* valid entries of top[], <= RS_TOP_METHODS */
+	uint32_t reserved;
+	struct rs_method_metrics top[RS_TOP_METHODS];   /* most calls first */
 };
 
 struct rs_recent_decision {
@@ -126,6 +135,7 @@ struct rs_totals {
 	uint64_t duplicates_total; /* since the aggregator started */
 	uint64_t dropped;          /* sum over nodes (lifetime of the rings) */
 	uint64_t rejected;         /* sum over nodes */
+	uint64_t source_lost;      /* sum over nodes: datagrams lost before an ingest read them */
 	uint64_t late;             /* arrived older than the window: not counted */
 	uint64_t rps_history[RS_RPS_HISTORY];
 };
@@ -163,11 +173,14 @@ struct rs_metrics_snapshot {
 	struct rs_method_metrics         methods[RS_TOP_METHODS];      /* most calls first */
 	struct rs_recent_decision        recent[RS_RECENT_DECISIONS];  /* newest first */
 	struct rs_circuit_event          circuit_events[RS_CIRCUIT_HISTORY]; /* newest first */
+	/* By nodes[] index; the entries from n_nodes on are empty (n = 0). */
+	struct rs_node_methods           node_methods[RS_MAX_NODES];
 };
 
 /*
  * Checks every count and index a reader will use (counts within their
- * arrays, route indices within n_*, strings terminated).  Returns 0 or
+ * arrays, route indices within n_*, strings terminated; node_methods[] of
+ * nodes beyond n_nodes empty).  Returns 0 or
  * -EPROTO with a message naming the field.
  */
 int rs_metrics_validate(const struct rs_metrics_snapshot *s, struct rs_error *err);

@@ -335,6 +335,12 @@ void rs_ring_count_reject(struct rs_ring *r, enum rs_reject_reason reason)
 	ck_pr_store_64(&r->prod->rejected[reason], r->prod->rejected[reason] + 1u);
 }
 
+void rs_ring_count_source_lost(struct rs_ring *r, uint64_t n)
+{
+	if (n > 0)
+		ck_pr_store_64(&r->prod->source_lost, r->prod->source_lost + n);
+}
+
 long rs_ring_consume(struct rs_ring *r, struct rs_record *out, size_t max)
 {
 	if (r->cached_tail == r->local_head) {
@@ -382,6 +388,7 @@ void rs_ring_stats(const struct rs_ring *r, struct rs_ring_stats *s)
 		s->rejected[i] = ck_pr_load_64(&r->prod->rejected[i]);
 		s->rejected_total += s->rejected[i];
 	}
+	s->source_lost = ck_pr_load_64(&r->prod->source_lost);
 	s->producer_heartbeat_ns = ck_pr_load_64(&r->prod->heartbeat_ns);
 	s->consumer_heartbeat_ns = ck_pr_load_64(&r->cons->heartbeat_ns);
 	s->producer_pid = ck_pr_load_32(&r->prod->pid);

@@ -100,6 +100,9 @@ void rs_ring_flush(struct rs_ring *r);
 /* Producer: counts a record rejected before it reached the ring. */
 void rs_ring_count_reject(struct rs_ring *r, enum rs_reject_reason reason);
 
+/* Producer: counts n datagrams its source lost before reading them (kernel drops). */
+void rs_ring_count_source_lost(struct rs_ring *r, uint64_t n);
+
 /*
  * Consumer: copies up to max records into out and publishes the new head.
  * Returns the number copied (0 when empty), or -EPROTO if the producer's
@@ -116,6 +119,7 @@ struct rs_ring_stats {
 	uint64_t in_ring;
 	uint64_t rejected[RS_REJECT_COUNT];
 	uint64_t rejected_total;
+	uint64_t source_lost;          /* datagrams, before the producer (ABI minor 1) */
 	uint64_t producer_heartbeat_ns, consumer_heartbeat_ns;
 	uint32_t producer_pid, consumer_pid;
 	uint32_t producer_attaches, consumer_attaches;

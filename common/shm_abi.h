@@ -53,7 +53,7 @@
 
 #define RS_SHM_MAGIC      0x4d48535441545352ull /* "RSTATSHM" little-endian */
 #define RS_ABI_MAJOR      1
-#define RS_ABI_MINOR      0
+#define RS_ABI_MINOR      1         /* 1: rs_ring_producer.source_lost */
 #define RS_SHM_PREFIX     "/routestat."
 #define RS_NAME_MAX       32        /* instance and node names, without NUL */
 #define RS_SHM_NAME_MAX   96
@@ -126,7 +126,13 @@ struct rs_ring_producer {
 	uint32_t pid;              /* live producer, 0 when detached */
 	uint32_t attach_count;     /* producer (re)starts on this ring */
 	uint64_t rejected[RS_REJECT_SLOTS]; /* by enum rs_reject_reason */
-	uint8_t  reserved[96];
+	/*
+	 * Minor 1: datagrams the kernel dropped before the producer could read
+	 * them (its socket's receive queue was full).  Datagrams, not records:
+	 * one may have held several decisions.  Zero in a minor-0 object.
+	 */
+	uint64_t source_lost;
+	uint8_t  reserved[88];
 };
 
 struct rs_ring_consumer {
@@ -198,6 +204,8 @@ _Static_assert(sizeof(struct rs_ring_layout) == 128, "ring layout block");
 _Static_assert(offsetof(struct rs_ring_layout, producer_off) == 64, "ring layout block");
 _Static_assert(sizeof(struct rs_ring_producer) == 256, "producer block");
 _Static_assert(offsetof(struct rs_ring_producer, rejected) == 32, "producer block");
+_Static_assert(offsetof(struct rs_ring_producer, source_lost) == 32 + 8 * RS_REJECT_SLOTS,
+	       "producer block");
 _Static_assert(sizeof(struct rs_ring_consumer) == 128, "consumer block");
 _Static_assert(sizeof(struct rs_dict_header) == 128, "dict header");
 _Static_assert(sizeof(struct rs_dict_entry) == RS_DICT_ENTRY_SIZE, "dict entry");

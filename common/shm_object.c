@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -73,16 +74,21 @@ int rs_shm_create(struct rs_shm_map *m, const char *name, enum rs_shm_kind kind,
 	if (fd < 0)
 		return rs_error_set(err, -errno, "%s: create: %s", name, strerror(errno));
 	int rc = 0;
-	if (ftruncate(fd, (off_t)total_size) < 0)
+	/* Held until READY: the object has a size before it has a header (shm_object.h). */
+	if (flock(fd, LOCK_EX) < 0)
+		rc = rs_error_set(err, -errno, "%s: lock for creation: %s", name, strerror(errno));
+	if (rc == 0 && ftruncate(fd, (off_t)total_size) < 0)
 		rc = rs_error_set(err, -errno, "%s: size to %llu bytes: %s", name,
 				  (unsigned long long)total_size, strerror(errno));
 	if (rc == 0)
 		rc = map_fd(m, fd, total_size, true, err);
-	close(fd);
 	if (rc < 0) {
+		close(fd);
 		shm_unlink(name);
 		return rc;
 	}
+	m->creating = true;
+	m->creating_fd = fd;
 	struct rs_shm_header *h = rs_shm_header_of(m);
 	h->magic = RS_SHM_MAGIC;
 	h->abi_major = RS_ABI_MAJOR;
@@ -98,11 +104,30 @@ int rs_shm_create(struct rs_shm_map *m, const char *name, enum rs_shm_kind kind,
 	return 0;
 }
 
+static void end_creation(struct rs_shm_map *m)
+{
+	if (!m->creating)
+		return;
+	close(m->creating_fd);   /* drops the creation flock */
+	m->creating = false;
+}
+
 void rs_shm_mark_ready(struct rs_shm_map *m)
 {
 	/* Every byte of header and layout must be visible before READY is. */
 	ck_pr_fence_release();
 	ck_pr_store_32(&rs_shm_header_of(m)->state, RS_SHM_READY);
+	end_creation(m);
+}
+
+bool rs_shm_being_created(const char *name)
+{
+	int fd = shm_open(name, O_RDONLY, 0);
+	if (fd < 0)
+		return false;
+	bool locked = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return locked;
 }
 
 void rs_shm_mark_retired(struct rs_shm_map *m)
@@ -210,6 +235,7 @@ int rs_shm_attach_raw(struct rs_shm_map *m, const char *name, struct rs_error *e
 
 void rs_shm_detach(struct rs_shm_map *m)
 {
+	end_creation(m);
 	if (m->base != NULL)
 		munmap(m->base, m->size);
 	m->base = NULL;

@@ -6,7 +6,10 @@
  * Creation protocol: shm_open(O_CREAT|O_EXCL), ftruncate (zero-filled),
  * mmap, fill header and layout, then rs_shm_mark_ready() release-stores
  * state = READY.  An attacher refuses anything not READY, so nobody ever sees
- * a half-made object.  Attach validates every header field against fstat()'s
+ * a half-made object.  The creator holds an exclusive flock on the object
+ * from its O_EXCL open until READY, so someone who finds an object with no
+ * header yet can tell a creation in progress (locked) from a dead creator's
+ * debris (unlocked): rs_shm_being_created().  Attach validates every header field against fstat()'s
  * size before any other byte is read; errors name the object and the field.
  */
 #ifndef RS_SHM_OBJECT_H
@@ -24,6 +27,8 @@ struct rs_shm_map {
 	void  *base;
 	size_t size;
 	bool   writable;
+	bool   creating;     /* created here, not READY yet: creating_fd holds the flock */
+	int    creating_fd;
 	char   name[RS_SHM_NAME_MAX];
 };
 
@@ -43,8 +48,11 @@ int rs_shm_name(char out[RS_SHM_NAME_MAX], const char *instance, const char *par
 int rs_shm_create(struct rs_shm_map *m, const char *name, enum rs_shm_kind kind,
 		  uint32_t layout_size, uint64_t total_size, struct rs_error *err);
 
-/* Publishes a fully initialised object: state = READY with release ordering. */
+/* Publishes a fully initialised object: state = READY with release ordering; drops the flock. */
 void rs_shm_mark_ready(struct rs_shm_map *m);
+
+/* True while another process is creating name (it holds the creation flock). */
+bool rs_shm_being_created(const char *name);
 
 /* Marks an object as retired by its creator (clean shutdown) before unlinking it. */
 void rs_shm_mark_retired(struct rs_shm_map *m);

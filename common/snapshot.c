@@ -70,6 +70,9 @@ static int clear_leftover(const char *name, struct rs_error *err)
 	rs_shm_detach(&m);
 	if (pid != 0 && pid != (uint32_t)getpid() && rs_pid_alive((pid_t)pid))
 		return rs_error_set(err, -EBUSY, "%s: its writer (pid %u) is still running", name, pid);
+	/* No header yet: a creator in the middle of rs_shm_create, or a dead creator's debris. */
+	if (pid == 0 && rs_shm_being_created(name))
+		return rs_error_set(err, -EBUSY, "%s: another process is creating it", name);
 	rs_shm_remove(name);
 	return 0;
 }
@@ -303,6 +306,7 @@ static int read_once(struct rs_snapshot_reader *r, void *dst, struct rs_snapshot
 		return rs_error_set(err, -ENODATA, "%s: nothing published yet", r->map.name);
 	info->generation = hdr.generation;
 	info->published_unix_ns = hdr.published_unix_ns;
+	info->published_mono_ns = hdr.published_mono_ns;
 	info->age_ns = age(rs_mono_ns(), hdr.published_mono_ns);
 	return 0;
 }

@@ -79,6 +79,7 @@ struct rs_snapshot_info {
 	enum rs_snapshot_status status;
 	uint64_t generation;
 	uint64_t published_unix_ns;
+	uint64_t published_mono_ns;  /* CLOCK_MONOTONIC, comparable across processes */
 	uint64_t age_ns;             /* now - the slot's publication (monotonic) */
 	uint64_t heartbeat_age_ns;
 	uint64_t incarnation;

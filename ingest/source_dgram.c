@@ -47,6 +47,7 @@ struct rs_dgram_source {
 	struct rs_dgram_rx             rx;
 	const struct rs_dgram_msg     *cur;          /* the datagram being handled, for sender() */
 	uint64_t                       drops_logged;
+	uint64_t                       drops_counted;  /* kernel drops already added to the ring */
 	uint64_t                       drops_checked_ns, drops_logged_ns;
 };
 
@@ -102,14 +103,28 @@ static void on_datagram(void *ctx, const struct rs_dgram_msg *m)
 	}
 }
 
+/*
+ * The socket's drop count since it opened, into the ring's source_lost as a
+ * difference: the ring's counter outlives this process (restarts add up).
+ */
+static uint64_t count_kernel_drops(struct rs_dgram_source *d)
+{
+	uint64_t drops = rs_dgram_kernel_drops(&d->sock);
+	if (drops > d->drops_counted) {
+		rs_ring_count_source_lost(&d->g->ring, drops - d->drops_counted);
+		d->drops_counted = drops;
+	}
+	d->g->kernel_drops = drops;
+	return drops;
+}
+
 /* Reads the kernel's drop count every second; says so when it grew (at most every 10 s). */
 static void check_kernel_drops(struct rs_dgram_source *d, uint64_t now)
 {
 	if (now - d->drops_checked_ns < DROPS_CHECK_NS)
 		return;
 	d->drops_checked_ns = now;
-	uint64_t drops = rs_dgram_kernel_drops(&d->sock);
-	d->g->kernel_drops = drops;
+	uint64_t drops = count_kernel_drops(d);
 	if (drops > d->drops_logged && now - d->drops_logged_ns >= DROPS_LOG_NS) {
 		fprintf(stderr, "routestat-ingest: %s: the kernel dropped %" PRIu64 " datagrams so far "
 			"(receive buffer full; see --rcvbuf)\n", d->sock.local, drops);
@@ -189,8 +204,8 @@ int rs_source_dgram_run(struct rs_dgram_source *d, struct rs_ingest *g, struct r
 		fprintf(stderr, "routestat-ingest: %s: multishot receive re-armed %" PRIu64 " times "
 			"(the kernel ends it when buffers run out or for an empty datagram)\n",
 			d->sock.local, d->rx.rearms);
+	count_kernel_drops(d);
 	rs_ingest_flush(g);
-	g->kernel_drops = rs_dgram_kernel_drops(&d->sock);
 	return rc;
 }
 

@@ -1,4 +1,4 @@
-/* Criterion tests for aggregator/engine.c and engine_render.c: exact window counts per route, provider-chain, node and totals; percentiles against an exact sort; dedup; system traffic; traffic share; window edges, late records, rates and rps history; block lag; circuit states; top methods; recent feed; snapshot validity; node re-attach; table limits. */
+/* Criterion tests for aggregator/engine.c and engine_render.c: exact window counts per route, provider-chain, node and totals; percentiles against an exact sort; dedup; system traffic; traffic share; window edges, late records, rates and rps history; block lag; circuit states; top methods, cluster-wide and per node; recent feed; snapshot validity; node re-attach; table limits. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -973,6 +973,135 @@ Test(engine, top_methods_fewer_than_ten)
 	cr_expect_str_eq(s->methods[1].method, "eth_chainId");
 	cr_expect_str_eq(s->methods[2].method, "eth_call");
 	cr_expect_eq(s->methods[2].calls, 2);
+}
+
+/* ---- top methods per node ------------------------------------------------------- */
+
+struct want_method {
+	const char *name;
+	uint64_t    calls, errors, sum_us;
+};
+
+/* node's list in the snapshot is exactly want[0..n), in that order. */
+static void expect_node_methods(const struct rs_metrics_snapshot *s, const char *node,
+				const struct want_method *want, uint32_t n)
+{
+	const struct rs_node_methods *nm = &s->node_methods[node_of(s, node) - s->nodes];
+	cr_assert_eq(nm->n, n, "%s lists %u methods, want %u", node, nm->n, n);
+	for (uint32_t i = 0; i < n; i++) {
+		cr_expect_str_eq(nm->top[i].method, want[i].name, "%s rank %u", node, i);
+		cr_expect_eq(nm->top[i].calls, want[i].calls, "%s %s calls", node, want[i].name);
+		cr_expect_eq(nm->top[i].errors, want[i].errors, "%s %s errors", node, want[i].name);
+		cr_expect_eq(nm->top[i].sum_us, want[i].sum_us, "%s %s sum_us", node, want[i].name);
+	}
+}
+
+/* `count` decisions of method on node at second sec, the first `errors` of them errors. */
+static void send_calls(unsigned node, struct rs_ring *r, const char *method, uint64_t sec,
+		       unsigned count, unsigned errors, uint32_t duration_us)
+{
+	for (unsigned i = 0; i < count; i++) {
+		struct rs_record rec = decision(r, "alchemy", "ethereum", method, sec, duration_us);
+		rec.u.decision.result = i < errors ? RS_RESULT_ERROR : RS_RESULT_SUCCESS;
+		ingest1(node, &rec);
+	}
+}
+
+/* Counters allocated for a node: one array per method it reported, none per event. */
+static unsigned node_method_arrays(unsigned node)
+{
+	unsigned n = 0;
+	for (unsigned m = 0; m < RS_ENGINE_MAX_METHODS; m++)
+		n += F.e->nodes[node].method_sec[m] != NULL;
+	return n;
+}
+
+Test(engine, node_methods_exact_per_node_and_expire_with_the_window)
+{
+	struct rs_ring *ra = ring_open(0, "ringA"), *rb = ring_open(1, "ringB");
+	id_of(rb, "pad0");                       /* the two dictionaries number names differently */
+	unsigned na = attach("nodeA", ra), nb = attach("nodeB", rb);
+	/* T0: A calls eth_call and eth_getLogs; B eth_chainId (B only) and one eth_call. */
+	send_calls(na, ra, "eth_call", T0, 5, 1, 1000);
+	send_calls(na, ra, "eth_getLogs", T0, 2, 0, 3000);
+	send_calls(nb, rb, "eth_chainId", T0, 3, 1, 500);
+	send_calls(nb, rb, "eth_call", T0, 1, 0, 2000);
+	/* T0 + 10: B alone calls eth_getBalance. */
+	rs_engine_advance(F.e, T0 + 10);
+	send_calls(nb, rb, "eth_getBalance", T0 + 10, 4, 0, 100);
+	cr_expect_eq(node_method_arrays(na), 2, "eth_call and eth_getLogs only");
+	cr_expect_eq(node_method_arrays(nb), 3);
+
+	const struct rs_metrics_snapshot *s = render();
+	const struct want_method a[] = {
+		{ "eth_call", 5, 1, 5000 }, { "eth_getLogs", 2, 0, 6000 },
+	};
+	const struct want_method b[] = {
+		{ "eth_getBalance", 4, 0, 400 }, { "eth_chainId", 3, 1, 1500 }, { "eth_call", 1, 0, 2000 },
+	};
+	expect_node_methods(s, "nodeA", a, 2);
+	expect_node_methods(s, "nodeB", b, 3);
+	cr_assert_eq(s->n_methods, 4);
+	cr_expect_str_eq(s->methods[0].method, "eth_call");
+	cr_expect_eq(s->methods[0].calls, 6, "cluster-wide: both nodes' calls");
+	cr_expect_eq(s->methods[0].sum_us, 7000);
+	for (uint32_t i = s->n_nodes; i < RS_MAX_NODES; i++)
+		cr_expect_eq(s->node_methods[i].n, 0, "node_methods[%u] beyond n_nodes", i);
+
+	/* The last second that still holds T0. */
+	rs_engine_advance(F.e, T0 + WIN - 1);
+	s = render();
+	expect_node_methods(s, "nodeA", a, 2);
+	expect_node_methods(s, "nodeB", b, 3);
+
+	/* T0 leaves the window: A lists nothing, B only what came at T0 + 10. */
+	rs_engine_advance(F.e, T0 + WIN);
+	s = render();
+	expect_node_methods(s, "nodeA", NULL, 0);
+	expect_node_methods(s, "nodeB", b, 1);
+	cr_expect_eq(s->n_methods, 1);
+
+	rs_engine_advance(F.e, T0 + 10 + WIN);
+	s = render();
+	expect_node_methods(s, "nodeB", NULL, 0);
+	cr_expect_eq(s->n_methods, 0);
+
+	/* A's first eth_chainId, into slots that held T0's and T0 + 10's counts: only the new call. */
+	send_calls(na, ra, "eth_chainId", T0 + 10 + WIN, 1, 0, 700);
+	cr_expect_eq(node_method_arrays(na), 3, "allocated on A's first eth_chainId");
+	cr_expect_eq(node_method_arrays(nb), 3);
+	s = render();
+	const struct want_method a2[] = { { "eth_chainId", 1, 0, 700 } };
+	expect_node_methods(s, "nodeA", a2, 1);
+	expect_node_methods(s, "nodeB", NULL, 0);
+}
+
+Test(engine, node_methods_rank_like_the_cluster_list)
+{
+	enum { NM = 12 };
+	struct rs_ring *ra = ring_open(0, "ringA"), *rb = ring_open(1, "ringB");
+	unsigned na = attach("nodeA", ra), nb = attach("nodeB", rb);
+	char name[NM][16];
+	for (unsigned i = 0; i < NM; i++)
+		snprintf(name[i], sizeof name[i], "m%02u", i);
+	/* A sees m00..m11 first, with i + 1 calls each; B sees them in reverse with equal calls. */
+	for (unsigned i = 0; i < NM; i++)
+		send_calls(na, ra, name[i], T0, i + 1, 0, 10);
+	for (unsigned k = 0; k < NM; k++)
+		send_calls(nb, rb, name[NM - 1 - k], T0, 2, 0, 10);
+	const struct rs_metrics_snapshot *s = render();
+	const struct rs_node_methods *a = &s->node_methods[na], *b = &s->node_methods[nb];
+	cr_assert_eq(a->n, RS_TOP_METHODS, "ten of twelve");
+	for (unsigned r = 0; r < RS_TOP_METHODS; r++) {
+		cr_expect_str_eq(a->top[r].method, name[NM - 1 - r], "A rank %u", r);
+		cr_expect_eq(a->top[r].calls, NM - r);
+	}
+	/* All tied on B: the order the aggregator first saw them in (A's), as in the cluster list. */
+	cr_assert_eq(b->n, RS_TOP_METHODS);
+	for (unsigned r = 0; r < RS_TOP_METHODS; r++) {
+		cr_expect_str_eq(b->top[r].method, name[r], "B rank %u", r);
+		cr_expect_eq(b->top[r].calls, 2);
+	}
 }
 
 /* ---- recent feed ----------------------------------------------------------------- */

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -976,13 +978,10 @@ Test(snapshot, second_live_writer_refused)
 /*
  * A writer between rs_shm_create() (the name exists, header filled, state
  * CREATING) and its pid store is alive, so a second create must not replace
- * its object.  Emulated deterministically: a child makes the object exactly as
- * rs_snapshot_create has at that moment and stays alive.  Disabled because it
- * fails today: clear_leftover() (common/snapshot.c) reads only the writer
- * block's pid, still 0 there, and unlinks the live writer's object, so two
- * processes starting at once can both become "the" writer (seen in ~3% of
- * rounds of two simultaneous rs_snapshot_create calls; the loser gets -EBUSY
- * or -EEXIST).  Enable it together with the fix.
+ * its object: clear_leftover() (common/snapshot.c) takes the creator's pid
+ * from the header while the state is CREATING.  Emulated deterministically:
+ * a child makes the object exactly as rs_snapshot_create has at that moment
+ * and stays alive.
  */
 static int half_created_writer(void *arg)
 {
@@ -1017,6 +1016,38 @@ Test(snapshot, creating_writer_not_replaced)
 	cr_assert(rs_test_exited_ok(st), "creating child: status %#x", st);
 	cr_assert_neq(rc, 0, "replaced the object of a live writer (pid %d) that was still creating it",
 		      (int)pid);
+}
+
+/*
+ * Earlier still, inside rs_shm_create, the object has its size but no header
+ * (magic 0): only the creator's flock tells a creation in progress from a
+ * dead creator's debris.  Emulated with the lock held here (flock conflicts
+ * between open file descriptions, even in one process); once it is dropped
+ * the same bytes are debris and a create replaces them.
+ */
+Test(snapshot, headerless_object_being_created_not_replaced)
+{
+	const char *inst = rs_test_new_instance("nohdr");
+	char name[RS_SHM_NAME_MAX];
+	cr_assert_eq(rs_shm_name(name, inst, "snapshot", NULL), 0);
+	int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0660);
+	cr_assert_geq(fd, 0, "shm_open %s: %s", name, strerror(errno));
+	cr_assert_eq(flock(fd, LOCK_EX), 0);
+	cr_assert_eq(ftruncate(fd, 65536), 0);
+
+	struct rs_snapshot_writer_handle h;
+	struct rs_error err = { 0 };
+	int rc = rs_snapshot_create(&h, inst, KIND, 4096, SEC, &err);
+	if (rc == 0)
+		rs_snapshot_close_writer(&h, false);
+	cr_assert_eq(rc, -EBUSY, "replaced an object being created: %d %s", rc, err.msg);
+	cr_assert(strstr(err.msg, "another process is creating it") != NULL, "message: %s", err.msg);
+
+	close(fd);   /* the creator is gone: what it left is debris */
+	rc = rs_snapshot_create(&h, inst, KIND, 4096, SEC, &err);
+	cr_assert_eq(rc, 0, "debris not replaced: %d %s", rc, err.msg);
+	cr_assert_eq(rs_shm_header_of(&h.map)->magic, RS_SHM_MAGIC);
+	rs_snapshot_close_writer(&h, true);
 }
 
 /* ---- 6. readers never write --------------------------------------------- */

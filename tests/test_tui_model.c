@@ -1,4 +1,4 @@
-/* Criterion tests for the dashboard's pure parts: sorting by every column, node tabs and filtering, selection bounds and identity, the detail view, layout at 80x24 vs 200x60, the key table and its actions. */
+/* Criterion tests for the dashboard's pure parts: sorting by every column, node tabs and filtering, selection bounds and identity, the detail view, layout at 80x24 vs 200x60, the key table and its actions, and the wake-up schedule that keeps out of the aggregator's ticks. */
 #include <criterion/criterion.h>
 
 #include <curses.h>
@@ -11,11 +11,14 @@
 #include "tui_keys.h"
 #include "tui_layout.h"
 #include "tui_model.h"
+#include "tui_schedule.h"
 
 /* ---- a hand-made snapshot -----------------------------------------------------
  * nodes 0 us-west, 1 eu-central, 2 ap-south (producer gone)
  * six provider-chains whose columns rank differently; each has routes on
  * us-west and eu-central (split 2:1), pc 5 only on eu-central (cold).
+ * methods: eth_call 2000, eth_getBalance 506; us-west 1600 / 70, eu-central
+ * eth_getBalance 436 then eth_call 400, ap-south none.
  */
 
 #define NPC 6
@@ -90,6 +93,13 @@ static void add_recent(uint32_t i, uint8_t node, uint32_t pc, uint8_t result)
 	d->duration_us = 1000u * (i + 1);
 }
 
+static void add_node_method(uint32_t node, const char *name, uint64_t calls)
+{
+	struct rs_node_methods *nm = &snap.node_methods[node];
+	snprintf(nm->top[nm->n].method, RS_STR, "%s", name);
+	nm->top[nm->n++].calls = calls;
+}
+
 static void build_snapshot(void)
 {
 	memset(&snap, 0, sizeof snap);
@@ -137,6 +147,10 @@ static void build_snapshot(void)
 	snap.methods[0].calls = 2000;
 	snprintf(snap.methods[1].method, RS_STR, "eth_getBalance");
 	snap.methods[1].calls = 506;
+	add_node_method(0, "eth_call", 1600);
+	add_node_method(0, "eth_getBalance", 70);
+	add_node_method(1, "eth_getBalance", 436);   /* eu-central's busiest is not the cluster's */
+	add_node_method(1, "eth_call", 400);
 
 	snap.n_recent = 6;
 	add_recent(0, 0, 0, RS_RESULT_SUCCESS);
@@ -299,6 +313,39 @@ Test(tui_nodes, a_node_tab_filters_every_panel, .init = setup)
 	cr_expect_eq(model.n_feed, 6);
 }
 
+/* The model's methods are names[i] with calls[i] calls, in that order. */
+static void expect_methods(const char *const *names, const uint64_t *calls, uint32_t n, const char *tab)
+{
+	cr_assert_eq(model.n_methods, n, "%s tab: %u methods, want %u", tab, model.n_methods, n);
+	for (uint32_t i = 0; i < n; i++) {
+		cr_expect_str_eq(model.methods[i].method, names[i], "%s tab rank %u", tab, i);
+		cr_expect_eq(model.methods[i].calls, calls[i], "%s tab %s calls", tab, names[i]);
+	}
+}
+
+Test(tui_nodes, a_node_tab_shows_that_nodes_methods, .init = setup)
+{
+	struct rs_tui_state st;
+	rs_tui_state_init(&st, "eu-central", 0);
+	build(&st);
+	expect_methods((const char *[]){ "eth_getBalance", "eth_call" }, (const uint64_t[]){ 436, 400 },
+		       2, "eu-central");
+
+	rs_tui_state_init(&st, "us-west", 0);
+	build(&st);
+	expect_methods((const char *[]){ "eth_call", "eth_getBalance" }, (const uint64_t[]){ 1600, 70 },
+		       2, "us-west");
+
+	rs_tui_state_init(&st, "ap-south", 0);
+	build(&st);
+	cr_expect_eq(model.n_methods, 0, "a node without calls lists none, not the cluster's");
+
+	rs_tui_state_init(&st, NULL, 0);
+	build(&st);
+	expect_methods((const char *[]){ "eth_call", "eth_getBalance" }, (const uint64_t[]){ 2000, 506 },
+		       2, "all");
+}
+
 Test(tui_nodes, a_missing_node_shows_nothing_rather_than_everything, .init = setup)
 {
 	struct rs_tui_state st;
@@ -307,6 +354,7 @@ Test(tui_nodes, a_missing_node_shows_nothing_rather_than_everything, .init = set
 	cr_expect(model.node_missing);
 	cr_expect_eq(model.n_rows, 0);
 	cr_expect_eq(model.n_feed, 0);
+	cr_expect_eq(model.n_methods, 0);
 }
 
 Test(tui_nodes, no_snapshot_yet, .init = setup)
@@ -712,4 +760,75 @@ Test(tui_feed, keeps_the_snapshot_order_like_the_text_and_json_views, .init = se
 	cr_assert_eq(model.n_feed, 3);
 	for (size_t i = 0; i < 3; i++)
 		cr_expect_eq(model.feed[i], want_node[i], "node feed[%zu]", i);
+}
+
+/* ---- wake-ups kept out of the aggregator's ticks (tui_schedule.h) ------------------ */
+
+/* A tick published at 10,004 ms after 4 ms of work, every 500 ms: busy 6 ms expected. */
+static struct rs_tui_tick_plan plan_500(void)
+{
+	return rs_tui_tick_plan_make(10004, 4000, 500);
+}
+
+Test(tui_schedule, the_plan_comes_from_the_publication_and_the_tick_duration)
+{
+	struct rs_tui_tick_plan p = plan_500();
+	cr_assert(p.known);
+	cr_assert_eq(p.start_ms, 10000);
+	cr_assert_eq(p.interval_ms, 500);
+	cr_assert_eq(p.busy_ms, 6);   /* 4 ms and half as much again */
+	cr_assert_eq(rs_tui_tick_plan_make(10004, 4001, 500).busy_ms, 7, "rounded up");
+	cr_assert_not(rs_tui_tick_plan_make(10004, 4000, 0).known, "no interval: no plan");
+}
+
+Test(tui_schedule, wake_ups_outside_a_tick_stay)
+{
+	struct rs_tui_tick_plan p = plan_500();
+	cr_assert_eq(rs_tui_schedule(&p, 10011), 10011, "after the published tick's window");
+	cr_assert_eq(rs_tui_schedule(&p, 10200), 10200);
+	cr_assert_eq(rs_tui_schedule(&p, 10449), 10449, "just before the next guard");
+	struct rs_tui_tick_plan unknown = { .known = false };
+	cr_assert_eq(rs_tui_schedule(&unknown, 10500), 10500);
+}
+
+Test(tui_schedule, wake_ups_in_a_tick_wait_for_its_publication)
+{
+	struct rs_tui_tick_plan p = plan_500();
+	/* Next tick starts at 10,500: guard 50 ms before, busy 6 + margin 5 after. */
+	cr_assert_eq(rs_tui_schedule(&p, 10450), 10511, "first ms of the guard");
+	cr_assert_eq(rs_tui_schedule(&p, 10500), 10511, "the tick's start");
+	cr_assert_eq(rs_tui_schedule(&p, 10510), 10511, "its last ms");
+	cr_assert_eq(rs_tui_schedule(&p, 10511), 10511, "the window's end is outside it");
+	cr_assert_eq(rs_tui_schedule(&p, 10005), 10011, "still in the tick just published");
+	cr_assert_eq(rs_tui_schedule(&p, 10000 + 500 * 1000 + 3), 10000 + 500 * 1000 + 11,
+		     "a thousand ticks ahead");
+}
+
+Test(tui_schedule, never_earlier_never_in_a_window_never_much_later)
+{
+	struct rs_tui_tick_plan p = plan_500();
+	uint64_t window = 50 + 6 + RS_TUI_TICK_MARGIN_MS;
+	for (uint64_t want = 9000; want < 12000; want++) {
+		uint64_t at = rs_tui_schedule(&p, want);
+		cr_assert_geq(at, want);
+		cr_assert_leq(at - want, window, "want %lu -> %lu", (unsigned long)want,
+			      (unsigned long)at);
+		if (at < p.start_ms)
+			continue;
+		uint64_t into = (at - p.start_ms) % p.interval_ms;   /* ms since the last tick start */
+		cr_assert(into >= 6 + RS_TUI_TICK_MARGIN_MS && into < p.interval_ms - 50,
+			  "want %lu -> %lu is %lu ms into a tick", (unsigned long)want,
+			  (unsigned long)at, (unsigned long)into);
+	}
+}
+
+Test(tui_schedule, a_busy_or_fast_aggregator_is_not_waited_for)
+{
+	/* Ticks that take 200 ms of every 500: no quiet window worth waiting for. */
+	struct rs_tui_tick_plan busy = rs_tui_tick_plan_make(20200, 200000, 500);
+	cr_assert_eq(rs_tui_schedule(&busy, 20500), 20500);
+	/* A 20 ms tick: the guard shrinks to a tenth of it, the window still fits. */
+	struct rs_tui_tick_plan fast = rs_tui_tick_plan_make(20001, 1000, 20);
+	cr_assert_eq(rs_tui_schedule(&fast, 20019), 20027, "guard 2 ms, busy 2 + margin 5");
+	cr_assert_eq(rs_tui_schedule(&fast, 20010), 20010);
 }

@@ -1,4 +1,4 @@
-/* Criterion tests of the live dashboard in a real terminal: routestat-view runs inside tmux against a running aggregator and ingest nodes, is driven with send-keys and read with capture-pane: figures match --json, node tabs filter, s sorts, ? helps, 80x24 stays usable, a dead aggregator shows, a restart and a late aggregator are picked up, q quits. */
+/* Criterion tests of the live dashboard in a real terminal: routestat-view runs inside tmux against a running aggregator and ingest nodes, is driven with send-keys and read with capture-pane: figures match --json, node tabs filter (the methods panel too), s sorts, ? helps, 80x24 stays usable, a dead aggregator shows, a restart and a late aggregator are picked up, q quits. */
 #include <criterion/criterion.h>
 
 #include <errno.h>
@@ -434,11 +434,10 @@ Test(tui_tmux, live_headline_and_providers_match_json)
 	free(scr);
 }
 
-Test(tui_tmux, frozen_figures_equal_json_exactly)
+/* 400 decisions from each node, then none: the --json document once the aggregator drained them all. */
+static json_t *frozen_json(void)
 {
-	instance = rs_test_new_instance("frozen");
-	start_aggregator();
-	start_nodes("400", "400");                       /* 800 decisions, then the nodes stop */
+	start_nodes("400", "400");
 	for (int i = 0; i < 2; i++) {
 		cr_assert(rs_test_exited_ok(rs_test_wait(ingest[i], 20.0)), "ingest %d finished", i);
 		forget_child(ingest[i]);
@@ -451,12 +450,19 @@ Test(tui_tmux, frozen_figures_equal_json_exactly)
 		j = view_json();
 		double calls = jnum(json_object_get(j, "totals"), "calls");
 		if (calls > 0 && calls == last)
-			break;
+			return j;
 		cr_assert(rs_test_now() < deadline, "totals never settled (%g)", calls);
 		last = calls;
 		struct timespec ts = { 0, 600000000L };    /* three aggregator ticks */
 		nanosleep(&ts, NULL);
 	}
+}
+
+Test(tui_tmux, frozen_figures_equal_json_exactly)
+{
+	instance = rs_test_new_instance("frozen");
+	start_aggregator();
+	json_t *j = frozen_json();
 	json_t *t = json_object_get(j, "totals");
 	char want[64];
 	snprintf(want, sizeof want, "calls %.0f", jnum(t, "calls"));
@@ -488,6 +494,62 @@ Test(tui_tmux, frozen_figures_equal_json_exactly)
 	}
 	json_decref(j);
 	free(scr);
+}
+
+/*
+ * The methods panel shows exactly the list, entry by entry (name and calls), as
+ * far as it has rows (at least three, or the whole list when shorter).
+ */
+static bool methods_panel_shows(const char *screen, const void *arg)
+{
+	json_t *list = (json_t *)arg;
+	int h = find_line(screen, " METHOD ");
+	if (h < 0)
+		return false;
+	char buf[512], *tok[16];
+	size_t shown = 0;
+	for (int i = h + 1; shown < json_array_size(list) && line_at(screen, i, buf, sizeof buf); i++) {
+		char *end;
+		if (tokens(buf, tok, 16) < 4)
+			break;
+		unsigned long long calls = strtoull(tok[1], &end, 10);
+		if (*end != '\0')
+			break;                                /* past the panel */
+		json_t *want = json_array_get(list, shown++);
+		if (strcmp(tok[0], json_string_value(json_object_get(want, "method"))) != 0
+		    || calls != (unsigned long long)jnum(want, "calls"))
+			return false;
+	}
+	return shown >= (json_array_size(list) < 3 ? json_array_size(list) : 3);
+}
+
+Test(tui_tmux, the_methods_panel_follows_the_node_tab)
+{
+	instance = rs_test_new_instance("methods");
+	start_aggregator();
+	json_t *j = frozen_json();
+	json_t *nodes = json_object_get(j, "nodes");
+	cr_assert_eq(json_array_size(nodes), 2);
+	json_t *all = json_object_get(j, "methods");
+	json_t *per_node[2] = { json_object_get(json_array_get(nodes, 0), "methods"),
+				json_object_get(json_array_get(nodes, 1), "methods") };
+	cr_assert(!json_equal(per_node[0], per_node[1]) && !json_equal(per_node[0], all),
+		  "the nodes' method figures differ (else this test proves nothing)");
+	start_viewer(120, 40, NULL);
+	free(wait_screen(methods_panel_shows, all, SCREEN_WAIT_S, "the cluster-wide methods"));
+	for (int i = 0; i < 2; i++) {
+		char key[2] = { (char)('1' + i), '\0' }, title[96];
+		keys(key);
+		snprintf(title, sizeof title, "Top methods on %s",
+			 json_string_value(json_object_get(json_array_get(nodes, (size_t)i), "node")));
+		free(wait_text(title));
+		free(wait_screen(methods_panel_shows, per_node[i], SCREEN_WAIT_S, title));
+	}
+	keys("0");
+	free(wait_text("Top methods (all nodes)"));
+	free(wait_screen(methods_panel_shows, all, SCREEN_WAIT_S, "the cluster-wide methods again"));
+	json_decref(j);
+	quit_ok();
 }
 
 /* Every feed line names node (and no other of the two). */
@@ -540,7 +602,9 @@ Test(tui_tmux, node_tabs_filter_to_one_node)
 	char *scr = wait_screen(feed_only, node2, SCREEN_WAIT_S, "only the second node in the feed");
 	snprintf(title, sizeof title, "%s: RPS", node2);
 	cr_expect(strstr(scr, title), "headline scoped to the node:\n%s", scr);
-	cr_expect(strstr(scr, "cluster-wide"), "methods say they are cluster-wide:\n%s", scr);
+	snprintf(title, sizeof title, "Top methods on %s", node2);
+	cr_expect(strstr(scr, title), "methods scoped to the node:\n%s", scr);
+	cr_expect_not(strstr(scr, "cluster-wide"), "no cluster-wide methods on a node tab:\n%s", scr);
 	free(scr);
 
 	keys("1");

@@ -1,4 +1,4 @@
-/* Criterion tests for viewer/ formatting and loading: JSON fields, order, rounding and nulls; aligned text tables; --node scoping; damaged and missing snapshots refused by the load path. */
+/* Criterion tests for viewer/ formatting and loading: JSON fields, order, rounding and nulls; aligned text tables; --node scoping, the node's top methods included; damaged and missing snapshots refused by the load path. */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 
@@ -26,6 +26,8 @@
  * nodes: 0 us-west, 1 eu-central
  * provider-chains: 0 alchemy/ethereum (both nodes), 1 infura/ethereum (us-west,
  * 4 calls: cold), 2 quicknode/polygon (eu-central, no block height)
+ * methods: eth_call 900, eth_getBalance 3, eth_blockNumber 2; per node us-west
+ * eth_call 898; eu-central eth_getBalance 3, eth_call 2, eth_blockNumber 2
  */
 
 enum { N_USW, N_EUC };
@@ -81,6 +83,7 @@ static void add_node(uint32_t i, const char *name, uint64_t calls, uint32_t pid)
 	n->consumed = 4990 + i;
 	n->dropped = 3 * i;
 	n->rejected = 2;
+	n->source_lost = 9 * i;
 	n->rejected_by_reason[RS_REJECT_PARSE] = 1;
 	n->rejected_by_reason[RS_REJECT_ENCODING] = 1;
 	n->rejected_by_reason[RS_REJECT_SLOTS - 1] = 99;   /* beyond RS_REJECT_COUNT: not shown */
@@ -95,6 +98,17 @@ static void add_node(uint32_t i, const char *name, uint64_t calls, uint32_t pid)
 static void add_method(uint32_t i, const char *name, uint64_t calls, uint64_t errors, uint64_t sum_us)
 {
 	struct rs_method_metrics *m = &snap.methods[i];
+	snprintf(m->method, sizeof m->method, "%s", name);
+	m->calls = calls;
+	m->errors = errors;
+	m->sum_us = sum_us;
+}
+
+static void add_node_method(uint32_t node, const char *name, uint64_t calls, uint64_t errors,
+			    uint64_t sum_us)
+{
+	struct rs_node_methods *nm = &snap.node_methods[node];
+	struct rs_method_metrics *m = &nm->top[nm->n++];
 	snprintf(m->method, sizeof m->method, "%s", name);
 	m->calls = calls;
 	m->errors = errors;
@@ -140,6 +154,7 @@ static void build_snapshot(void)
 	t->duplicates_total = 40;
 	t->dropped = 3;
 	t->rejected = 4;
+	t->source_lost = 9;
 	t->late = 1;
 	for (unsigned i = 0; i < RS_RPS_HISTORY; i++)
 		t->rps_history[i] = 20 + i % 7;
@@ -182,6 +197,11 @@ static void build_snapshot(void)
 	add_method(0, "eth_call", 900, 9, 900 * 30000);
 	add_method(1, "eth_getBalance", 3, 1, 37037);
 	add_method(2, "eth_blockNumber", 2, 0, 1000);
+	/* Per node they add up to the above; eu-central ranks them otherwise (ties keep eth_call first). */
+	add_node_method(N_USW, "eth_call", 898, 9, 898 * 30000);
+	add_node_method(N_EUC, "eth_getBalance", 3, 1, 37037);
+	add_node_method(N_EUC, "eth_call", 2, 0, 2 * 30000);
+	add_node_method(N_EUC, "eth_blockNumber", 2, 0, 1000);
 
 	snap.n_recent = 4;
 	add_recent(0, N_USW, "ethereum", "eth_call", "alchemy", 250500, RS_RESULT_ERROR,
@@ -337,9 +357,10 @@ Test(view_json, totals)
 	static const char *const keys[] = {
 		"calls", "errors", "success_rate", "rps", "p50_ms", "p95_ms", "p99_ms", "avg_ms",
 		"failovers", "failovers_per_min", "duplicates", "duplicates_total", "dropped",
-		"rejected", "system_calls", "late", "rps_history",
+		"rejected", "source_lost_datagrams", "system_calls", "late", "rps_history",
 	};
 	assert_keys(t, keys, sizeof keys / sizeof keys[0], "totals");
+	cr_assert_eq(get_int(t, "source_lost_datagrams"), 9);
 	cr_assert_eq(get_int(t, "calls"), 1404);
 	cr_assert_eq(get_int(t, "errors"), 10);
 	cr_assert_eq(get_real(t, "success_rate"), 99.3);      /* one decimal */
@@ -464,6 +485,7 @@ Test(view_json, methods_nodes_recent_aggregator)
 	cr_assert_eq(get_int(n, "producer_pid"), 4102);
 	cr_assert_eq(get_int(n, "produced"), 5001);
 	cr_assert_eq(get_int(n, "dropped"), 3);
+	cr_assert_eq(get_int(n, "source_lost_datagrams"), 9);
 	cr_assert_eq(get_int(n, "in_ring"), 11);
 	cr_assert_eq(get_int(n, "capacity"), 65536);
 	cr_assert_eq(get_int(n, "high_water"), 300);
@@ -533,6 +555,55 @@ Test(view_json, node_filter_scopes_providers_nodes_recent)
 	json_t *r;
 	json_array_foreach(rec, i, r)
 		cr_assert_str_eq(get_str(r, "node"), "eu-central");
+	json_decref(d);
+}
+
+/* methods[] entry i is (name, calls, errors). */
+static void expect_method(json_t *methods, size_t i, const char *name, long long calls, long long errors)
+{
+	json_t *m = at(methods, i);
+	cr_expect_str_eq(get_str(m, "method"), name, "methods[%zu]", i);
+	cr_expect_eq(get_int(m, "calls"), calls, "methods[%zu] (%s) calls", i, name);
+	cr_expect_eq(get_int(m, "errors"), errors, "methods[%zu] (%s) errors", i, name);
+}
+
+Test(view_json, node_filter_gives_the_nodes_methods)
+{
+	build_snapshot();
+	json_t *d = json_of("eu-central", NULL);
+	json_t *ms = get(d, "methods");
+	cr_assert_eq(json_array_size(ms), 3);
+	expect_method(ms, 0, "eth_getBalance", 3, 1);
+	expect_method(ms, 1, "eth_call", 2, 0);
+	expect_method(ms, 2, "eth_blockNumber", 2, 0);
+	cr_expect_eq(get_real(at(ms, 1), "avg_ms"), 30.0);
+	cr_assert(json_equal(ms, get(at(get(d, "nodes"), 0), "methods")), "the node's own list");
+	json_decref(d);
+
+	d = json_of("us-west", NULL);
+	ms = get(d, "methods");
+	cr_assert_eq(json_array_size(ms), 1, "eth_getBalance and eth_blockNumber were not called there");
+	expect_method(ms, 0, "eth_call", 898, 9);
+	json_decref(d);
+}
+
+Test(view_json, every_node_carries_its_methods)
+{
+	build_snapshot();
+	json_t *d = json_of(NULL, NULL);
+	json_t *ms = get(d, "methods");
+	cr_assert_eq(json_array_size(ms), 3, "without --node: cluster-wide");
+	expect_method(ms, 0, "eth_call", 900, 9);
+	json_t *ns = get(d, "nodes");
+	json_t *usw = get(at(ns, 0), "methods"), *euc = get(at(ns, 1), "methods");
+	cr_assert_eq(json_array_size(usw), 1);
+	expect_method(usw, 0, "eth_call", 898, 9);
+	cr_assert_eq(json_array_size(euc), 3);
+	expect_method(euc, 0, "eth_getBalance", 3, 1);
+	expect_method(euc, 2, "eth_blockNumber", 2, 0);
+	static const char *const mkeys[] = { "method", "calls", "errors", "success_rate", "avg_ms" };
+	assert_keys(at(euc, 0), mkeys, 5, "nodes[1].methods[0]");
+	cr_assert_eq(get_real(at(euc, 0), "success_rate"), 66.7);
 	json_decref(d);
 }
 
@@ -635,6 +706,8 @@ Test(view_text, header_and_headline)
 	cr_assert_not_null(strstr(text, "\ncalls 1404  RPS 23.4  success 99.3%  avg 45.1 ms  p50 12.3"
 				 "  p95 120.0  p99 300.0 ms  failovers/min 10.0  duplicates 12  dropped 3"
 				 "  rejected 4\n"), "%s", text);
+	cr_assert_not_null(strstr(text, "\nlost before ingest: 9 datagrams (the kernel's receive queue "
+				 "was full)\n"), "%s", text);
 	cr_assert_not_null(strstr(text, "\naggregator pid 4242  tick 350 us (max 900 us, timerfd)"
 				 "  drained 120 (total 1000000, extra drains 2)  missed ticks 1"
 				 "  dedup 1200/65536 (1.8%, evictions 0)  routes dropped 0\n"));
@@ -694,6 +767,8 @@ Test(view_text, nodes_methods_recent)
 	for (size_t r = 1; r < n; r++)
 		cr_assert_eq(strlen(lines[r]), strlen(lines[0]));
 	assert_right_aligned(lines, n, "CALLS");
+	cr_assert_not_null(strstr(text, "\ntop methods (all nodes)\n"));
+	cr_assert_not_null(strstr(lines[1], " 900 "), "cluster-wide: '%s'", lines[1]);
 	cr_assert_not_null(strstr(lines[2], "eth_getBalance "));
 	cr_assert_not_null(strstr(lines[2], " 66.7 "));
 
@@ -724,6 +799,7 @@ Test(view_text, node_filter)
 	build_snapshot();
 	char *text = text_of("eu-central");
 	cr_assert_not_null(strstr(text, "\nnode eu-central: calls 400  RPS 6.7  success 99.8%"), "%s", text);
+	cr_assert_not_null(strstr(text, "\nlost before ingest: 9 datagrams"), "%s", text);
 	cr_assert_not_null(strstr(text, "\nproviders on node eu-central, by calls"));
 	char lines[8][512];
 	size_t n = table_lines(text, "#  PROVIDER", lines, 8);
@@ -737,6 +813,23 @@ Test(view_text, node_filter)
 	cr_assert_eq(n, 2);
 	cr_assert_not_null(strstr(lines[1], "eu-central"));
 	cr_assert_null(strstr(text, "  us-west"));             /* no us-west row, no us-west decision */
+	cr_assert_not_null(strstr(text, "\ntop methods on node eu-central\n"), "%s", text);
+	cr_assert_null(strstr(text, "top methods (all nodes)"));
+	n = table_lines(text, "METHOD ", lines, 8);
+	cr_assert_eq(n, 4, "header + eu-central's 3 methods:\n%s", text);
+	cr_assert(strncmp(lines[1], "  eth_getBalance ", 17) == 0, "'%s'", lines[1]);
+	cr_assert(strncmp(lines[2], "  eth_call ", 11) == 0, "'%s'", lines[2]);
+	cr_assert_not_null(strstr(lines[2], " 2 "), "eu-central's 2 calls, not 900: '%s'", lines[2]);
+	cr_assert(strncmp(lines[3], "  eth_blockNumber ", 18) == 0, "'%s'", lines[3]);
+	free(text);
+
+	text = text_of("us-west");
+	const char *node_line = strstr(text, "\nnode us-west:");
+	cr_assert_not_null(node_line, "%s", text);
+	cr_assert_null(strstr(node_line, "lost before ingest"), "us-west lost nothing:\n%s", text);
+	n = table_lines(text, "METHOD ", lines, 8);
+	cr_assert_eq(n, 2, "us-west called one method:\n%s", text);
+	cr_assert_not_null(strstr(lines[1], " 898 "), "'%s'", lines[1]);
 	free(text);
 }
 
@@ -763,6 +856,38 @@ Test(view_source, damaged_counts_are_refused_naming_the_field)
 	snap.n_routes = RS_MAX_ROUTES + 1;
 	cr_assert_eq(rs_view_snapshot_check(&snap, &err), -EPROTO);
 	cr_assert_not_null(strstr(err.msg, "routes 257"), "'%s'", err.msg);
+}
+
+/* The check refuses the snapshot, and its message names the field. */
+static void expect_refused(const char *field)
+{
+	struct rs_error err;
+	rs_error_clear(&err);
+	cr_assert_eq(rs_view_snapshot_check(&snap, &err), -EPROTO, "%s accepted", field);
+	cr_assert_not_null(strstr(err.msg, field), "'%s' does not name %s", err.msg, field);
+}
+
+Test(view_source, damaged_node_methods_are_refused_naming_the_field)
+{
+	build_snapshot();
+	snap.node_methods[N_EUC].n = RS_TOP_METHODS + 1;
+	expect_refused("node_methods[1].n 11");
+
+	build_snapshot();
+	snap.node_methods[5].n = 1;                           /* a node the snapshot does not have */
+	expect_refused("node_methods[5].n 1 beyond n_nodes 2");
+
+	build_snapshot();
+	memset(snap.node_methods[N_EUC].top[2].method, 'x', RS_STR);
+	expect_refused("node_methods[1].top[2] name not terminated");
+
+	/* An entry past a node's count is never read: whatever it holds is accepted. */
+	build_snapshot();
+	memset(snap.node_methods[N_EUC].top[3].method, 'x', RS_STR);
+	memset(snap.node_methods[9].top[0].method, 'x', RS_STR);
+	struct rs_error err;
+	rs_error_clear(&err);
+	cr_assert_eq(rs_view_snapshot_check(&snap, &err), 0, "%s", err.msg);
 }
 
 static void cleanup(void)

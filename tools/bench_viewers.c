@@ -30,6 +30,9 @@
  *
  * ROUTESTAT_BENCH_NICE=n starts the viewers niced, to tell CPU contention
  * (the machine has two vCPUs) from any effect through the snapshot.
+ * ROUTESTAT_BENCH_VIEW_ARGS adds options to every viewer's command line
+ * (words split on spaces), e.g. "--read-during-ticks" to measure dashboards
+ * that do not keep out of the aggregator's ticks.
  *
  * Binaries come from ROUTESTAT_BIN_DIR (like tools/routestat-up) or, by
  * default, the build tree this routestat-bench belongs to.  Every child
@@ -73,6 +76,7 @@
 #define MAX_TICKS        4096u
 #define PTY_COLS         120
 #define PTY_ROWS         40
+#define MAX_VIEW_ARGS    8
 
 static const char *const node_names[NODES] = { "us-west-2", "us-east-1", "eu-central-1",
 	"ap-southeast-1", "sa-east-1", "eu-west-1", "ap-northeast-1" };
@@ -111,6 +115,9 @@ struct bench {
 	struct viewer *v;
 	unsigned n_viewers, want_viewers;
 	int      viewer_nice;  /* ROUTESTAT_BENCH_NICE: viewers' nice increment (0: as started) */
+	char     view_args_text[256];              /* ROUTESTAT_BENCH_VIEW_ARGS */
+	char    *view_args[MAX_VIEW_ARGS];
+	unsigned n_view_args;
 	int      epfd;
 	struct rs_snapshot_reader reader;
 	bool     reader_open;
@@ -219,6 +226,23 @@ static int find_binaries(struct bench *b)
 			return -1;
 		}
 	return 0;
+}
+
+/* ROUTESTAT_BENCH_VIEW_ARGS: extra viewer options, split on spaces. */
+static void split_view_args(struct bench *b)
+{
+	const char *env = getenv("ROUTESTAT_BENCH_VIEW_ARGS");
+	snprintf(b->view_args_text, sizeof b->view_args_text, "%s", env ? env : "");
+	char *save = NULL;
+	for (char *w = strtok_r(b->view_args_text, " ", &save); w != NULL;
+	     w = strtok_r(NULL, " ", &save)) {
+		if (b->n_view_args == MAX_VIEW_ARGS) {
+			fprintf(stderr, "routestat-bench viewers: ROUTESTAT_BENCH_VIEW_ARGS: more than %d "
+				"words, ignoring '%s' and after\n", MAX_VIEW_ARGS, w);
+			break;
+		}
+		b->view_args[b->n_view_args++] = w;
+	}
 }
 
 /* In a child: die with the benchmark, quiet, default signals. */
@@ -380,8 +404,10 @@ static int start_viewers(struct bench *b, unsigned n)
 				_exit(126);
 			setenv("TERM", "xterm-256color", 1);
 			setenv("LANG", "C.UTF-8", 1);
-			const char *argv[] = { b->bin_view, "--instance", b->instance, "--refresh-ms",
-					       REFRESH_MS, NULL };
+			const char *argv[6 + MAX_VIEW_ARGS] = { b->bin_view, "--instance", b->instance,
+							       "--refresh-ms", REFRESH_MS };
+			for (unsigned a = 0; a < b->n_view_args; a++)
+				argv[5 + a] = b->view_args[a];
 			execv(argv[0], (char *const *)argv);
 			_exit(127);
 		}
@@ -574,6 +600,7 @@ int bench_viewers_run(const struct bench_opts *o)
 	unsigned phase_s = env_count("ROUTESTAT_BENCH_PHASE_S", DEFAULT_PHASE_S, 2, 3600);
 	unsigned warmup_s = env_count("ROUTESTAT_BENCH_WARMUP_S", DEFAULT_WARMUP_S, 0, 3600);
 	b->viewer_nice = (int)env_count("ROUTESTAT_BENCH_NICE", 0, 0, 19);
+	split_view_args(b);
 	unsigned pairs = o->runs;
 	b->v = calloc(b->want_viewers, sizeof *b->v);
 	b->snap = malloc(sizeof *b->snap);
@@ -595,11 +622,13 @@ int bench_viewers_run(const struct bench_opts *o)
 
 	printf("routestat-bench viewers: worst scenario (%d ingest nodes x %s events/s, real "
 	       "binaries) + routestat-aggregator (500 ms tick)\n"
-	       "  viewers: %u routestat-view dashboards, each on its own pty (%dx%d), --refresh-ms %s,"
+	       "  viewers: %u routestat-view dashboards, each on its own pty (%dx%d), --refresh-ms %s%s%s,"
 	       " nice +%d;\n"
 	       "  %u pairs of phases (0 | %u viewers, ABBA order), %u s each, after a %u s warm-up;"
 	       " instance %s\n",
-	       NODES, NODE_RATE, b->want_viewers, PTY_COLS, PTY_ROWS, REFRESH_MS, b->viewer_nice, pairs,
+	       NODES, NODE_RATE, b->want_viewers, PTY_COLS, PTY_ROWS, REFRESH_MS,
+	       b->n_view_args ? " " : "", b->n_view_args ? getenv("ROUTESTAT_BENCH_VIEW_ARGS") : "",
+	       b->viewer_nice, pairs,
 	       b->want_viewers, phase_s, warmup_s, b->instance);
 	if (start_pipeline(b) < 0) {
 		perror("routestat-bench viewers: start the pipeline");

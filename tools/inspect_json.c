@@ -114,6 +114,7 @@ static json_t *ring(const struct inspect_ring *r, bool show_dict)
 	put(j, "consumed", u64(st->consumed));
 	put(j, "dropped", u64(st->dropped));
 	put(j, "rejected", u64(st->rejected_total));
+	put(j, "source_lost_datagrams", u64(st->source_lost));
 	json_t *by_reason = json_object();
 	for (unsigned i = 0; i < RS_REJECT_COUNT; i++)
 		put(by_reason, rs_reject_reason_name(i), u64(st->rejected[i]));

@@ -93,6 +93,7 @@ static void ring(FILE *f, const struct inspect_ring *r, bool show_dict)
 	kv(f, "consumed", "%" PRIu64, st->consumed);
 	kv(f, "dropped", "%" PRIu64, st->dropped);
 	kv(f, "rejected", "%" PRIu64, st->rejected_total);
+	kv(f, "source_lost_datagrams", "%" PRIu64, st->source_lost);
 	for (unsigned i = 0; i < RS_REJECT_COUNT; i++) {
 		char key[48];
 		snprintf(key, sizeof key, "rejected.%s", rs_reject_reason_name(i));

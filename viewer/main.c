@@ -54,7 +54,8 @@ enum view_exit {
 /* ---- the option table ----------------------------------------------------- */
 
 enum view_opt_id {
-	OPT_INSTANCE, OPT_ONCE, OPT_JSON, OPT_NODE, OPT_STALE_MS, OPT_REFRESH_MS, OPT_HELP, OPT_COUNT
+	OPT_INSTANCE, OPT_ONCE, OPT_JSON, OPT_NODE, OPT_STALE_MS, OPT_REFRESH_MS,
+	OPT_READ_DURING_TICKS, OPT_HELP, OPT_COUNT
 };
 
 enum view_opt_kind {
@@ -90,9 +91,9 @@ static const struct view_option view_options[OPT_COUNT] = {
 		"(described in docs/json-schema.md)" },
 	[OPT_NODE] = { "node", 0, KIND_NODE, "NODE", 0, 0, 0,
 		"show one ingest node: its routes in the provider table,\n"
-		"its ring, its recent decisions (the headline totals and\n"
-		"top methods stay cluster-wide); the dashboard opens on\n"
-		"that node's tab" },
+		"its ring, its top methods, its recent decisions (the\n"
+		"headline totals stay cluster-wide); the dashboard opens\n"
+		"on that node's tab" },
 	[OPT_STALE_MS] = { "stale-ms", 0, KIND_COUNT, "N", 1, 86400000, 0,
 		"call the aggregator stale (exit 3) when its heartbeat is\n"
 		"older than N ms (default 3 publish intervals; a gone\n"
@@ -101,6 +102,11 @@ static const struct view_option view_options[OPT_COUNT] = {
 		RS_TUI_REFRESH_MAX_MS, 0,
 		"dashboard: re-read the snapshot every N ms (default\n"
 		"1000; + and - change it while running)" },
+	[OPT_READ_DURING_TICKS] = { "read-during-ticks", 0, KIND_FLAG, NULL, 0, 0, 0,
+		"dashboard: wake exactly on the refresh interval even\n"
+		"while the aggregator is in its tick (by default such a\n"
+		"wake-up waits for that tick's publication, a few ms, so\n"
+		"dashboards never compete with the aggregator for CPU)" },
 	[OPT_HELP] = { "help", 'h', KIND_FLAG, NULL, 0, 0, 0, "print this text" },
 };
 
@@ -109,7 +115,7 @@ struct view_opts {
 	const char *node;
 	uint64_t    stale_ms;
 	uint64_t    refresh_ms;
-	bool        once, json;
+	bool        once, json, read_during_ticks;
 };
 
 /* "usage: ..." from the table: required options bare, the modes as "[a | b]", others "[...]". */
@@ -255,6 +261,7 @@ static int parse(int argc, char **argv, struct view_opts *o)
 		case OPT_NODE:     o->node = name; break;
 		case OPT_STALE_MS: o->stale_ms = count; break;
 		case OPT_REFRESH_MS: o->refresh_ms = count; break;
+		case OPT_READ_DURING_TICKS: o->read_during_ticks = true; break;
 		case OPT_HELP:     return 1;
 		case OPT_COUNT:    break;
 		}
@@ -356,6 +363,7 @@ static int run_dashboard(const struct view_opts *o)
 	struct rs_tui_options to = {
 		.instance = o->instance, .node = o->node, .stale_ms = o->stale_ms,
 		.refresh_ms = o->refresh_ms ? (uint32_t)o->refresh_ms : RS_TUI_REFRESH_DEFAULT_MS,
+		.read_during_ticks = o->read_during_ticks,
 	};
 	struct rs_error err;
 	rs_error_clear(&err);

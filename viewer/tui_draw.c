@@ -94,6 +94,10 @@ static void draw_top(const struct rs_tui_frame *f)
 		snprintf(buf, sizeof buf, "dropped %s", rs_tui_fmt_count(num, sizeof num, s->totals.dropped));
 		x = segment(r->y, x, end, ST_WARN, buf);
 	}
+	if (s != NULL && s->totals.source_lost) {
+		snprintf(buf, sizeof buf, "lost %s", rs_tui_fmt_count(num, sizeof num, s->totals.source_lost));
+		x = segment(r->y, x, end, ST_WARN, buf);
+	}
 	if (s != NULL && s->totals.rejected) {
 		snprintf(buf, sizeof buf, "rejected %s", rs_tui_fmt_count(num, sizeof num, s->totals.rejected));
 		x = segment(r->y, x, end, ST_WARN, buf);
@@ -192,6 +196,16 @@ static int tabs_width(const struct rs_metrics_snapshot *s, int on, int name_w)
 	return w;
 }
 
+static int longest_name(const struct rs_metrics_snapshot *s)
+{
+	int w = 0;
+	for (uint32_t i = 0; i < s->n_nodes; i++) {
+		int len = (int)strlen(s->nodes[i].name);
+		w = len > w ? len : w;
+	}
+	return w;
+}
+
 /*
  * Every node's name when they fit; otherwise the names cut short (the open
  * tab's whole), down to numbers only; '!' or "(down)" marks a node not reporting.
@@ -210,7 +224,8 @@ static void draw_tabs(const struct rs_tui_frame *f)
 	}
 	int on = f->m->node, name_w = -1;
 	if (x + tabs_width(s, on, -1) > end - 2)
-		for (name_w = RS_STR; name_w > 0 && x + tabs_width(s, on, name_w) > end - 2; name_w--)
+		for (name_w = longest_name(s) - 1; name_w > 0 && x + tabs_width(s, on, name_w) > end - 2;
+		     name_w--)
 			;
 	if (name_w > 0 && name_w < 3)
 		name_w = 0;                               /* two letters say nothing: numbers */
@@ -458,26 +473,32 @@ static void draw_feed(const struct rs_tui_frame *f)
 
 /* ---- methods ---------------------------------------------------------------------- */
 
+static const char *no_methods_text(const struct rs_tui_model *m)
+{
+	if (m->node_missing)
+		return "this node is not in the snapshot (0: all nodes)";
+	return m->node >= 0 ? "no calls from this node in the window" : "no calls in the window";
+}
+
+/* The scope's top methods: the open node's own on a node tab, over all nodes on the "all" tab. */
 static void draw_methods(const struct rs_tui_frame *f)
 {
 	const struct rs_tui_layout *l = f->l;
 	const struct rs_tui_rect *r = &l->methods;
-	const struct rs_metrics_snapshot *s = f->m->s;
+	const struct rs_tui_model *m = f->m;
 	if (r->h <= 0 || r->w <= 0)
 		return;
 	int end = r->x + r->w;
 	int x = rs_tui_put(r->y, r->x + 1, r->w - 1, ST_TITLE, "Top methods");
-	if (f->m->node >= 0 && l->methods_collapsed)
-		x = rs_tui_put(r->y, x, end - x, ST_WARN, " (cluster-wide)");
-	else if (f->m->node >= 0)
-		x = rs_tui_put(r->y, x, end - x, ST_WARN, ": cluster-wide, the snapshot has no per-node methods");
-	else
+	if (m->node >= 0)
+		x = rs_tui_put(r->y, x, end - x, ST_TITLE, " on %s", m->s->nodes[m->node].name);
+	else if (!m->node_missing)
 		x = rs_tui_put(r->y, x, end - x, ST_NORMAL, " (all nodes)");
 	if (l->methods_collapsed) {
 		x = rs_tui_put(r->y, x, end - x, ST_MUTED, " (m: open) ");
-		for (uint32_t i = 0; i < s->n_methods && x < end; i++)
+		for (uint32_t i = 0; i < m->n_methods && x < end; i++)
 			x = rs_tui_put(r->y, x, end - x, ST_NORMAL, "%s%s %" PRIu64, i ? ", " : "",
-				s->methods[i].method, s->methods[i].calls);
+				m->methods[i].method, m->methods[i].calls);
 		return;
 	}
 	if (r->h < 2)
@@ -490,18 +511,18 @@ static void draw_methods(const struct rs_tui_frame *f)
 	const char *titles[3] = { "CALLS", "SUCC%", "AVG ms" };
 	for (int c = 0; c < 3; c++)
 		rs_tui_put_right(hy, r->x + 1 + name_w + c * 9, 9, ST_HEADER, titles[c]);
-	for (size_t i = 0; i < l->methods_rows && i < s->n_methods; i++) {
-		struct rs_metric_set mm = rs_view_method_metrics(&s->methods[i]);
+	for (size_t i = 0; i < l->methods_rows && i < m->n_methods; i++) {
+		struct rs_metric_set mm = rs_view_method_metrics(&m->methods[i]);
 		int y = hy + 1 + (int)i;
 		char b[32];
-		rs_tui_put(y, r->x + 1, name_w, ST_NORMAL, "%s", s->methods[i].method);
+		rs_tui_put(y, r->x + 1, name_w, ST_NORMAL, "%s", m->methods[i].method);
 		rs_tui_put_right(y, r->x + 1 + name_w, 9, ST_NORMAL, rs_tui_fmt_count(b, sizeof b, mm.calls));
 		snprintf(b, sizeof b, "%.1f", rs_metric_success_pct(&mm));
 		rs_tui_put_right(y, r->x + 1 + name_w + 9, 9, rs_tui_success_style(rs_metric_success_pct(&mm)), b);
 		rs_tui_put_right(y, r->x + 1 + name_w + 18, 9, ST_NORMAL, rs_tui_fmt_ms(b, sizeof b, rs_metric_avg_ms(&mm)));
 	}
-	if (s->n_methods == 0)
-		rs_tui_put(hy + 1, r->x + 2, r->w - 2, ST_MUTED, "no calls in the window");
+	if (m->n_methods == 0)
+		rs_tui_put(hy + 1, r->x + 2, r->w - 2, ST_MUTED, "%s", no_methods_text(m));
 }
 
 /* ---- footer, help, waiting ------------------------------------------------------------ */

@@ -33,6 +33,7 @@
 #include "tui_keys.h"
 #include "tui_layout.h"
 #include "tui_model.h"
+#include "tui_schedule.h"
 #include "view_source.h"
 
 #define RESTARTED_SHOW_MS 5000u  /* "restarted" stays in the top bar this long */
@@ -64,6 +65,7 @@ struct tui {
 	bool     utf8;
 	bool     full;                 /* the next frame repaints everything */
 	uint64_t full_ms;              /* when it last did */
+	struct rs_tui_tick_plan plan;  /* when the aggregator ticks: wake-ups stay out */
 };
 
 #define FULL_EVERY_MS 5000u        /* repaint everything at least this often anyway */
@@ -74,6 +76,16 @@ static uint64_t mono_ms(void)
 }
 
 /* ---- reading ------------------------------------------------------------------ */
+
+/* A live aggregator ticks on a fixed schedule: the shown snapshot says when. */
+static void learn_ticks(struct tui *t)
+{
+	t->plan.known = false;
+	if (t->o->read_during_ticks || !rs_view_status_ok(t->info.status))
+		return;
+	t->plan = rs_tui_tick_plan_make(t->info.published_mono_ms, t->shown->self.last_tick_us,
+					t->shown->tick_ms);
+}
 
 static void read_snapshot(struct tui *t, uint64_t now)
 {
@@ -104,6 +116,7 @@ static void read_snapshot(struct tui *t, uint64_t now)
 		t->read_ms = now;
 		if (info.status == RS_SNAPSHOT_RESTARTED)
 			t->restarted_until_ms = now + RESTARTED_SHOW_MS;
+		learn_ticks(t);
 		break;
 	}
 	case -ENOENT:
@@ -157,10 +170,9 @@ static void rebuild(struct tui *t)
 {
 	rs_tui_model_build(t->m, t->have ? t->shown : NULL, &t->st);
 	rs_tui_state_sync(&t->st, t->m);
-	const struct rs_metrics_snapshot *s = t->m->s;
 	struct rs_tui_layout_in in = {
 		.rows = LINES, .cols = COLS, .n_board = t->m->n_rows, .n_feed = t->m->n_feed,
-		.n_methods = s ? s->n_methods : 0, .sort = t->st.sort,
+		.n_methods = t->m->n_methods, .sort = t->st.sort,
 		.methods_first = t->st.methods_first,
 		.provider_w = longest(t->m, false), .chain_w = longest(t->m, true),
 	};
@@ -217,7 +229,7 @@ static int take_keys(struct tui *t, uint64_t *next_read)
 		if (was_paused && !t->st.paused)
 			*next_read = 0;           /* resume: read now */
 		if (t->st.refresh_ms != was_refresh && t->read_ms + t->st.refresh_ms < *next_read)
-			*next_read = t->read_ms + t->st.refresh_ms;
+			*next_read = rs_tui_schedule(&t->plan, t->read_ms + t->st.refresh_ms);
 		if (t->st.quit)
 			break;
 	}
@@ -234,14 +246,15 @@ static int loop(struct tui *t, const sigset_t *wait_mask)
 		uint64_t now = mono_ms();
 		if (!t->st.paused && now >= next_read) {
 			read_snapshot(t, now);
-			next_read = now + t->st.refresh_ms;
+			next_read = rs_tui_schedule(&t->plan, now + t->st.refresh_ms);
 		}
 		draw(t, now);
 
 		now = mono_ms();
-		uint64_t sleep_ms = t->st.paused ? MAX_SLEEP_MS : next_read > now ? next_read - now : 0;
-		if (sleep_ms > MAX_SLEEP_MS)
-			sleep_ms = MAX_SLEEP_MS;
+		uint64_t wake = t->st.paused ? UINT64_MAX : next_read;
+		if (wake > now + MAX_SLEEP_MS)
+			wake = rs_tui_schedule(&t->plan, now + MAX_SLEEP_MS);  /* ages on screen advance */
+		uint64_t sleep_ms = wake > now ? wake - now : 0;
 		struct timespec ts = { (time_t)(sleep_ms / 1000u), (long)(sleep_ms % 1000u) * 1000000L };
 		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
 		int pr = ppoll(&p, 1, &ts, wait_mask);

@@ -13,6 +13,7 @@
 #ifndef RS_TUI_LOOP_H
 #define RS_TUI_LOOP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "rs_error.h"
@@ -22,6 +23,7 @@ struct rs_tui_options {
 	const char *node;         /* initial node tab, or NULL for all nodes */
 	uint32_t    refresh_ms;   /* RS_TUI_REFRESH_MIN_MS..RS_TUI_REFRESH_MAX_MS */
 	uint64_t    stale_ms;     /* 0: the reader's default */
+	bool        read_during_ticks; /* false: wake-ups avoid the aggregator's ticks (tui_schedule.h) */
 };
 
 /*

@@ -1,4 +1,4 @@
-/* tui_model.c - the dashboard's view model (tui_model.h): scope, ranking, selection, feed, detail. */
+/* tui_model.c - the dashboard's view model (tui_model.h): scope, ranking, selection, feed, methods, detail. */
 #include "tui_model.h"
 
 #include <stdio.h>
@@ -176,6 +176,8 @@ void rs_tui_model_build(struct rs_tui_model *m, const struct rs_metrics_snapshot
 	m->nodes_reporting = m->nodes_total = 0;
 	m->head = (struct rs_tui_headline){ .cluster = true };
 	m->n_rows = m->sel = m->n_feed = m->n_detail = m->n_detail_recent = 0;
+	m->n_methods = 0;
+	m->methods = NULL;
 	m->detail_pc = -1;
 	if (s == NULL)
 		return;
@@ -202,6 +204,7 @@ void rs_tui_model_build(struct rs_tui_model *m, const struct rs_metrics_snapshot
 	for (uint32_t i = 0; i < s->n_recent; i++)
 		if (m->node < 0 || s->recent[i].node == (uint32_t)m->node)
 			m->feed[m->n_feed++] = (uint8_t)i;
+	m->methods = rs_view_methods(s, m->node, &m->n_methods);
 	detail(m, s);
 }
 

@@ -2,7 +2,8 @@
  * tui_model.h - what the terminal dashboard shows, as a pure function of one
  * validated metrics snapshot and the UI state (node tab, sort column,
  * selection, detail view): the ranked leaderboard, the headline figures of
- * the scope, the filtered activity feed and the provider detail table.
+ * the scope, the filtered activity feed, the scope's top methods and the
+ * provider detail table.
  *
  * Linked by routestat-view's terminal UI (tui_loop.c, tui_draw.c) and by
  * tests/test_tui_model.c.  No terminal, no shared memory, no allocation, no
@@ -88,6 +89,8 @@ struct rs_tui_model {
 	size_t   sel;                   /* selected row, < n_rows (0 when empty) */
 	size_t   n_feed;
 	uint8_t  feed[RS_RECENT_DECISIONS];       /* indices into s->recent, in its order (newest arrival first) */
+	uint32_t n_methods;
+	const struct rs_method_metrics *methods;  /* the scope's top methods (in s): the node's, or all nodes' */
 	/* the detail view of the selected row's (provider, chain) */
 	int      detail_pc;             /* index into provider_chains[], -1 none */
 	size_t   n_detail;

@@ -70,12 +70,28 @@ attr_t rs_tui_attr(enum rs_tui_style s)
 
 #define TEXT_MAX 512
 
-/* Snapshot strings are untrusted: printable ASCII only. */
-static void sanitize(char *s)
+/*
+ * Draws text at (y, x), at most w cells, as curses cells built here: one
+ * waddchnstr per piece of text instead of a multibyte conversion per byte
+ * in waddnstr (a third of a frame's cost with 200 dashboards attached).
+ * Snapshot strings are untrusted: anything but printable ASCII becomes '?'.
+ */
+static int put_text(int y, int x, int w, enum rs_tui_style s, const char *text)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-			*s = '?';
+	if (y < 0 || y >= LINES || x < 0 || x >= COLS || w <= 0)
+		return x;
+	if (x + w > COLS)
+		w = COLS - x;
+	chtype cells[TEXT_MAX];
+	attr_t attr = rs_tui_attr(s);
+	int n = 0;
+	for (; n < w && n < TEXT_MAX && text[n] != '\0'; n++) {
+		unsigned char c = (unsigned char)text[n];
+		cells[n] = (c < 0x20 || c >= 0x7f ? (chtype)'?' : (chtype)c) | attr;
+	}
+	if (n > 0)
+		mvaddchnstr(y, x, cells, n);
+	return x + n;
 }
 
 /* Draws printf text at (y, x) within w cells; returns the column after it. */
@@ -83,21 +99,12 @@ int rs_tui_put(int y, int x, int w, enum rs_tui_style s, const char *fmt, ...)
 {
 	if (y < 0 || y >= LINES || x < 0 || x >= COLS || w <= 0)
 		return x;
-	if (x + w > COLS)
-		w = COLS - x;
 	char buf[TEXT_MAX];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	sanitize(buf);
-	int n = (int)strlen(buf);
-	if (n > w)
-		n = w;
-	attrset(rs_tui_attr(s));
-	mvaddnstr(y, x, buf, n);
-	attrset(A_NORMAL);
-	return x + n;
+	return put_text(y, x, w, s, buf);
 }
 
 /* Right-aligns text in [x, x + w). */
@@ -106,7 +113,7 @@ void rs_tui_put_right(int y, int x, int w, enum rs_tui_style s, const char *text
 	int n = (int)strlen(text);
 	if (n > w)
 		n = w;
-	rs_tui_put(y, x + w - n, n, s, "%.*s", n, text);
+	put_text(y, x + w - n, n, s, text);
 }
 
 /* Fills w cells of row y from x with blanks in style s. */

@@ -107,6 +107,7 @@ static json_t *totals_json(struct builder *b, const struct rs_totals *t)
 	put(b, o, "duplicates_total", j_uint(t->duplicates_total));
 	put(b, o, "dropped", j_uint(t->dropped));
 	put(b, o, "rejected", j_uint(t->rejected));
+	put(b, o, "source_lost_datagrams", j_uint(t->source_lost));
 	put(b, o, "system_calls", j_uint(t->m.system_calls));
 	put(b, o, "late", j_uint(t->late));
 	json_t *hist = json_array();
@@ -184,13 +185,16 @@ static json_t *providers_json(struct builder *b, const struct rs_metrics_snapsho
 	return arr;
 }
 
-static json_t *methods_json(struct builder *b, const struct rs_metrics_snapshot *s)
+/* The top methods of a scope: node's own (node >= 0) or over all nodes. */
+static json_t *methods_json(struct builder *b, const struct rs_metrics_snapshot *s, int node)
 {
+	uint32_t n;
+	const struct rs_method_metrics *top = rs_view_methods(s, node, &n);
 	json_t *arr = json_array();
-	for (uint32_t i = 0; i < s->n_methods; i++) {
-		struct rs_metric_set m = rs_view_method_metrics(&s->methods[i]);
+	for (uint32_t i = 0; i < n; i++) {
+		struct rs_metric_set m = rs_view_method_metrics(&top[i]);
 		json_t *o = json_object();
-		put(b, o, "method", j_str(s->methods[i].method));
+		put(b, o, "method", j_str(top[i].method));
 		put(b, o, "calls", j_uint(m.calls));
 		put(b, o, "errors", j_uint(m.errors));
 		put(b, o, "success_rate", j_pct(rs_metric_success_pct(&m)));
@@ -200,8 +204,9 @@ static json_t *methods_json(struct builder *b, const struct rs_metrics_snapshot 
 	return arr;
 }
 
-static json_t *node_json(struct builder *b, const struct rs_node_metrics *nm)
+static json_t *node_json(struct builder *b, const struct rs_metrics_snapshot *s, uint32_t node)
 {
+	const struct rs_node_metrics *nm = &s->nodes[node];
 	json_t *o = json_object();
 	put(b, o, "node", j_str(nm->name));
 	put(b, o, "attached", json_boolean(nm->attached));
@@ -209,6 +214,7 @@ static json_t *node_json(struct builder *b, const struct rs_node_metrics *nm)
 	put(b, o, "consumed", j_uint(nm->consumed));
 	put(b, o, "dropped", j_uint(nm->dropped));
 	put(b, o, "rejected", j_uint(nm->rejected));
+	put(b, o, "source_lost_datagrams", j_uint(nm->source_lost));
 	json_t *reasons = json_object();
 	for (unsigned r = 0; r < RS_REJECT_COUNT; r++)
 		put(b, reasons, rs_reject_reason_name(r), j_uint(nm->rejected_by_reason[r]));
@@ -232,6 +238,7 @@ static json_t *node_json(struct builder *b, const struct rs_node_metrics *nm)
 	put(b, o, "avg_ms", j_ms(rs_metric_avg_ms(&nm->m)));
 	put(b, o, "failovers", j_uint(nm->m.failovers));
 	put(b, o, "system_calls", j_uint(nm->m.system_calls));
+	put(b, o, "methods", methods_json(b, s, (int)node));
 	return o;
 }
 
@@ -240,7 +247,7 @@ static json_t *nodes_json(struct builder *b, const struct rs_metrics_snapshot *s
 	json_t *arr = json_array();
 	for (uint32_t i = 0; i < s->n_nodes; i++)
 		if (node < 0 || (uint32_t)node == i)
-			append(b, arr, node_json(b, &s->nodes[i]));
+			append(b, arr, node_json(b, s, i));
 	return arr;
 }
 
@@ -333,7 +340,7 @@ static json_t *document(struct builder *b, const struct rs_metrics_snapshot *s,
 	put(b, d, "node_filter", node >= 0 ? j_str(o->node) : json_null());
 	put(b, d, "totals", totals_json(b, &s->totals));
 	put(b, d, "providers", providers_json(b, s, node));
-	put(b, d, "methods", methods_json(b, s));
+	put(b, d, "methods", methods_json(b, s, node));
 	put(b, d, "nodes", nodes_json(b, s, node));
 	put(b, d, "recent", recent_json(b, s, node));
 	put(b, d, "circuit_events", circuit_events_json(b, s, node));

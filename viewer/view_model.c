@@ -92,6 +92,18 @@ size_t rs_view_rank_providers(const struct rs_metrics_snapshot *s, int node,
 	return n;
 }
 
+const struct rs_method_metrics *rs_view_methods(const struct rs_metrics_snapshot *s, int node,
+						uint32_t *n)
+{
+	if (node < 0) {
+		*n = s->n_methods;
+		return s->methods;
+	}
+	/* A node the snapshot lacks lists nothing, rather than another scope's methods. */
+	*n = (uint32_t)node < s->n_nodes ? s->node_methods[node].n : 0;
+	return s->node_methods[(uint32_t)node < RS_MAX_NODES ? node : 0].top;
+}
+
 struct rs_metric_set rs_view_method_metrics(const struct rs_method_metrics *mm)
 {
 	return (struct rs_metric_set){ .calls = mm->calls, .errors = mm->errors, .sum_us = mm->sum_us };

@@ -1,7 +1,8 @@
 /*
  * view_model.h - what every routestat view shows, derived from one validated
- * struct rs_metrics_snapshot: the provider leaderboard in the aggregate
- * (all nodes) or one node's scope, node lookup, per-route traffic shares.
+ * struct rs_metrics_snapshot: the provider leaderboard and the top methods
+ * in the aggregate (all nodes) or one node's scope, node lookup, per-route
+ * traffic shares.
  *
  * Linked by routestat-view (text and JSON) and by the later terminal UI, so
  * all of them rank and scope identically.  Pure functions of the snapshot:
@@ -65,6 +66,14 @@ static inline bool rs_view_is_cold(uint64_t calls)
 {
 	return calls < RS_COLD_START_CALLS;
 }
+
+/*
+ * The top-methods list of a scope, most calls first: node's own (node >= 0;
+ * empty for an index beyond n_nodes) or the cluster-wide one (node < 0).
+ * *n receives its length.
+ */
+const struct rs_method_metrics *rs_view_methods(const struct rs_metrics_snapshot *s, int node,
+						uint32_t *n);
 
 /* A metric set of a top-methods entry, so its figures use rs_metric_*(). */
 struct rs_metric_set rs_view_method_metrics(const struct rs_method_metrics *mm);

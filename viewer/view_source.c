@@ -64,6 +64,7 @@ static void info_from(struct rs_view_info *info, const struct rs_snapshot_info *
 		.status = si->status,
 		.generation = si->generation,
 		.published_unix_ms = si->published_unix_ns / NS_PER_MS,
+		.published_mono_ms = si->published_mono_ns / NS_PER_MS,
 		.age_ms = si->age_ns / NS_PER_MS,
 		.heartbeat_age_ms = si->heartbeat_age_ns / NS_PER_MS,
 		.writer_pid = si->writer_pid,

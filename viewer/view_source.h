@@ -6,7 +6,7 @@
  * Linked by routestat-view (one-shot text and JSON) and by the later
  * terminal UI.  Read-only: the snapshot object is mapped PROT_READ, so a
  * viewer cannot disturb the aggregator or other viewers, and any number may
- * read at once.  Reads never block the writer; a read copies about 80 KiB.
+ * read at once.  Reads never block the writer; a read copies about 95 KiB.
  *
  * The payload is written by another process and treated as untrusted: a
  * snapshot failing rs_metrics_validate is refused (-EPROTO, the message
@@ -40,6 +40,7 @@ struct rs_view_info {
 	enum rs_snapshot_status status;
 	uint64_t generation;
 	uint64_t published_unix_ms;
+	uint64_t published_mono_ms;        /* CLOCK_MONOTONIC: when, in this machine's time */
 	uint64_t age_ms;                   /* since the snapshot was published */
 	uint64_t heartbeat_age_ms;         /* since the aggregator's last sign of life */
 	uint32_t writer_pid;               /* 0 once the aggregator stopped */

@@ -187,6 +187,14 @@ static void header(FILE *f, const struct rs_metrics_snapshot *s, const struct rs
 	     s->tick_ms, s->window_s);
 }
 
+/* Datagrams a socket ingest never read: said only when there were some. */
+static void lost_line(FILE *f, uint64_t lost)
+{
+	if (lost != 0)
+		line(f, "lost before ingest: %llu datagrams (the kernel's receive queue was full)\n",
+		     (unsigned long long)lost);
+}
+
 static void headline(FILE *f, const struct rs_metrics_snapshot *s)
 {
 	const struct rs_totals *t = &s->totals;
@@ -199,6 +207,7 @@ static void headline(FILE *f, const struct rs_metrics_snapshot *s)
 	     num_str(fpm, sizeof fpm, t->failovers_per_min, 1),
 	     (unsigned long long)t->duplicates, (unsigned long long)t->dropped,
 	     (unsigned long long)t->rejected);
+	lost_line(f, t->source_lost);
 }
 
 /* The same strip for one node, from its metric set. */
@@ -212,6 +221,7 @@ static void node_headline(FILE *f, const struct rs_metrics_snapshot *s, const st
 	     n->name, (unsigned long long)m->calls, num_str(rps, sizeof rps, n->events_per_s, 1),
 	     rs_metric_success_pct(m), rs_metric_avg_ms(m), ms(m->p50_us), ms(m->p95_us),
 	     ms(m->p99_us), fpm, (unsigned long long)n->dropped, (unsigned long long)n->rejected);
+	lost_line(f, n->source_lost);
 }
 
 enum { PCOL_HTTP = 13, PCOL_WS = 14 };
@@ -352,20 +362,26 @@ static const struct column method_cols[] = {
 	{ "METHOD", false }, { "CALLS", true }, { "SUCCESS%", true }, { "AVG ms", true },
 };
 
-static int methods(FILE *f, const struct rs_metrics_snapshot *s)
+/* The top methods of the scope: the node's own with --node, else over all nodes. */
+static int methods(FILE *f, const struct rs_metrics_snapshot *s, int node)
 {
+	uint32_t n;
+	const struct rs_method_metrics *top = rs_view_methods(s, node, &n);
 	struct table t;
-	if (table_init(&t, method_cols, NCOLS(method_cols), s->n_methods) < 0)
+	if (table_init(&t, method_cols, NCOLS(method_cols), n) < 0)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < s->n_methods; i++) {
-		struct rs_metric_set m = rs_view_method_metrics(&s->methods[i]);
-		cell(&t, "%s", s->methods[i].method);
+	for (uint32_t i = 0; i < n; i++) {
+		struct rs_metric_set m = rs_view_method_metrics(&top[i]);
+		cell(&t, "%s", top[i].method);
 		cell(&t, "%llu", (unsigned long long)m.calls);
 		cell(&t, "%.1f", rs_metric_success_pct(&m));
 		cell(&t, "%.1f", rs_metric_avg_ms(&m));
 		row_end(&t);
 	}
-	line(f, "\ntop methods (all nodes)\n");
+	if (node < 0)
+		line(f, "\ntop methods (all nodes)\n");
+	else
+		line(f, "\ntop methods on node %s\n", s->nodes[node].name);
 	table_print(f, &t);
 	table_free(&t);
 	return 0;
@@ -470,7 +486,7 @@ int rs_view_text_write(FILE *f, const struct rs_metrics_snapshot *s,
 	if (rc == 0)
 		rc = nodes(f, s, node);
 	if (rc == 0)
-		rc = methods(f, s);
+		rc = methods(f, s, node);
 	if (rc < 0)
 		return rc;
 	recent(f, s, node, o->recent ? o->recent : RS_VIEW_TEXT_RECENT);
