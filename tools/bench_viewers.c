@@ -541,9 +541,13 @@ static void print_phase(unsigned i, const struct phase_result *r)
 	fflush(stdout);
 }
 
-/* Median over the phases of one kind, with min..max as the noise; the ratio with / without. */
+/*
+ * Median over the phases of one kind, with min..max as the noise; the ratio
+ * with / without, and whether the median with viewers lies within the range
+ * the phases without them spread over ("within noise").
+ */
 static void summary_line(const char *what, const struct phase_result *res, size_t n, size_t offset,
-			 int prec)
+			 int prec, bool judge)
 {
 	double with[64], without[64];
 	size_t nw = 0, no = 0;
@@ -560,6 +564,10 @@ static void summary_line(const char *what, const struct phase_result *res, size_
 	       nw ? with[0] : 0.0, prec, nw ? with[nw - 1] : 0.0);
 	if (m0 > 0)
 		printf("  ratio %.3f", m1 / m0);
+	/* The noise: how far phases without viewers differ among themselves. */
+	if (judge && no >= 2 && nw > 0)
+		printf("  %s", m1 >= without[0] && m1 <= without[no - 1] ? "within noise"
+		       : "OUTSIDE the 0-viewer range");
 	putchar('\n');
 }
 
@@ -667,17 +675,17 @@ int bench_viewers_run(const struct bench_opts *o)
 	}
 	if (nres >= 2) {
 		printf("\nmedian over phases (min..max), 0 viewers vs %u viewers:\n", b->want_viewers);
-		summary_line("tick median (us)", res, nres, offsetof(struct phase_result, tick_med), 0);
-		summary_line("tick p95 (us)", res, nres, offsetof(struct phase_result, tick_p95), 0);
-		summary_line("tick max (us)", res, nres, offsetof(struct phase_result, tick_max), 0);
+		summary_line("tick median (us)", res, nres, offsetof(struct phase_result, tick_med), 0, true);
+		summary_line("tick p95 (us)", res, nres, offsetof(struct phase_result, tick_p95), 0, true);
+		summary_line("tick max (us)", res, nres, offsetof(struct phase_result, tick_max), 0, true);
 		summary_line("throughput (events/s)", res, nres,
-			     offsetof(struct phase_result, drained_per_s), 0);
+			     offsetof(struct phase_result, drained_per_s), 0, false);   /* = offered */
 		summary_line("aggregator CPU (%)", res, nres, offsetof(struct phase_result, agg_cpu_pct),
-			     2);
+			     2, true);
 		summary_line("aggregator wait (ms/s)", res, nres,
-			     offsetof(struct phase_result, agg_wait_ms_per_s), 2);
+			     offsetof(struct phase_result, agg_wait_ms_per_s), 2, true);
 		summary_line("viewers' CPU (%)", res, nres,
-			     offsetof(struct phase_result, viewers_cpu_pct), 1);
+			     offsetof(struct phase_result, viewers_cpu_pct), 1, false);
 		paired_ratios(res, nres);
 		uint64_t missed = 0, dropped = 0;
 		for (size_t i = 0; i < nres; i++) {
