@@ -460,7 +460,7 @@ static void draw_feed(const struct rs_tui_frame *f)
 			rs_tui_draw_decision(f, &m->s->recent[m->feed[0]], r->y, x, end - x, false);
 		return;
 	}
-	rs_tui_put(r->y, x, end - x, ST_MUTED, "  (newest first, UTC)");
+	rs_tui_put(r->y, x, end - x, ST_MUTED, "  (latest to arrive first, node times UTC)");
 	if (m->n_feed == 0 && m->node >= 0)
 		rs_tui_put(r->y + 1, r->x + 2, r->w - 2, ST_MUTED, "none of this node's among the latest %u "
 		    "decisions (the snapshot keeps %u, cluster-wide)", m->s->n_recent, RS_RECENT_DECISIONS);

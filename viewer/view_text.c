@@ -416,7 +416,7 @@ static void decision(FILE *f, const struct rs_metrics_snapshot *s, const struct 
 
 static void recent(FILE *f, const struct rs_metrics_snapshot *s, int node, unsigned limit)
 {
-	line(f, "\nrecent decisions (newest first, UTC)\n");
+	line(f, "\nrecent decisions (latest to arrive first; times as the nodes sent them, UTC)\n");
 	int width = 0;                      /* node names line up */
 	for (uint32_t i = 0; i < s->n_nodes; i++)
 		if (node < 0 || (uint32_t)node == i) {
@@ -437,7 +437,7 @@ static void recent(FILE *f, const struct rs_metrics_snapshot *s, int node, unsig
 /* The latest circuit-breaker transitions, newest first (at most limit). */
 static void circuit_events(FILE *f, const struct rs_metrics_snapshot *s, int node, unsigned limit)
 {
-	line(f, "\ncircuit transitions (newest first, UTC)\n");
+	line(f, "\ncircuit transitions (latest to arrive first; times as the nodes sent them, UTC)\n");
 	unsigned shown = 0;
 	for (uint32_t i = 0; i < s->n_circuit_events && shown < limit; i++) {
 		const struct rs_circuit_event *c = &s->circuit_events[i];
