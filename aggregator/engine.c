@@ -255,31 +255,30 @@ static int method_named(struct rs_engine *e, const char *name)
 }
 
 /*
- * m, once the node has its own counters of method m (allocated on the node's
- * first call of it); -1 when m is -1 or there is no memory.  Every method
- * index method_of returns has them, so counting needs no check.
+ * Gives node n its own counters of method m on its first call of it.  Out of
+ * memory, the node's list misses m while the cluster-wide one still counts it.
  */
-static int with_node_counters(struct rs_engine *e, struct rs_engine_node *n, int m)
+static void give_node_counters(struct rs_engine *e, struct rs_engine_node *n, int m)
 {
-	if (m < 0)
-		return -1;
-	if (n->method_sec[m] == NULL)
+	if (m >= 0 && n->method_sec[m] == NULL)
 		n->method_sec[m] = calloc(e->cfg.window_s, sizeof *n->method_sec[m]);
-	return n->method_sec[m] != NULL ? m : -1;
 }
 
 static int method_of(struct rs_engine *e, unsigned node, uint16_t id)
 {
 	struct rs_engine_node *n = &e->nodes[node];
-	if (id >= n->dict_capacity)
-		return with_node_counters(e, n, method_named(e, "?"));
+	if (id >= n->dict_capacity) {
+		int m = method_named(e, "?");
+		give_node_counters(e, n, m);
+		return m;
+	}
 	if (n->method_of_id[id] == RS_ENGINE_NO_INDEX) {
 		int m = method_named(e, dict_name(n, id));
 		if (m < 0)
 			m = e->n_methods > 0 ? (int)e->n_methods - 1 : -1; /* full: lumped with the last */
-		m = with_node_counters(e, n, m);
 		if (m < 0)
 			return -1;
+		give_node_counters(e, n, m);
 		n->method_of_id[id] = (uint16_t)m;
 	}
 	return n->method_of_id[id];
@@ -316,9 +315,12 @@ static void count_decision(struct rs_engine *e, struct rs_route *r, int method,
 	rs_hist_record(&r->hist[rs_engine_hist_slot(e, sec)], d->duration_us);
 	if (method >= 0) {
 		struct rs_method_counts *mc = &e->methods[method].sec[s];
-		struct rs_method_counts *nc = &e->nodes[r->node].method_sec[method][s];
+		struct rs_method_counts *node_sec = e->nodes[r->node].method_sec[method];
 		mc->calls++; mc->errors += err; mc->sum_us += d->duration_us;
-		nc->calls++; nc->errors += err; nc->sum_us += d->duration_us;
+		if (node_sec != NULL) {   /* NULL only when its allocation failed */
+			struct rs_method_counts *nc = &node_sec[s];
+			nc->calls++; nc->errors += err; nc->sum_us += d->duration_us;
+		}
 	}
 }
 

@@ -9,9 +9,10 @@
  * reader must treat the payload as untrusted (rs_metrics_validate) before
  * indexing with any count or index it holds.
  *
- * Memory: sizeof(struct rs_metrics_snapshot) (97,296 bytes, about 95 KiB, of
+ * Memory: sizeof(struct rs_metrics_snapshot) (97,432 bytes, about 95 KiB, of
  * which node_methods[] is 14,208), twice in the snapshot object (the latch),
- * plus one private copy per viewer.
+ * plus a private copy per text or JSON view and two per dashboard (the one
+ * shown and the one being read).
  */
 #ifndef RS_METRICS_SNAPSHOT_H
 #define RS_METRICS_SNAPSHOT_H

@@ -144,18 +144,23 @@ static int create(struct rs_ring *r, const char *name, const char *node,
 	return 0;
 }
 
-/* A ring whose creator died before READY is debris: remove it and start again. */
-static bool is_abandoned_creation(const char *name, struct rs_error *err)
+/*
+ * rs_shm_remove_debris judge for a ring that would not attach: debris when
+ * its creator died before writing the header (all zero; a live creator would
+ * hold the creation lock) or before READY.  Anything else is a finished
+ * object that does not fit, not debris.
+ */
+static int judge_abandoned(const struct rs_shm_map *m, struct rs_error *err)
 {
-	struct rs_shm_map m;
-	if (rs_shm_attach_raw(&m, name, err) < 0)
-		return false;
-	const struct rs_shm_header *h = rs_shm_header_of(&m);
-	bool abandoned = h->magic == RS_SHM_MAGIC &&
-			 ck_pr_load_32(&h->state) == RS_SHM_CREATING &&
-			 !rs_pid_alive((pid_t)h->creator_pid);
-	rs_shm_detach(&m);
-	return abandoned;
+	const struct rs_shm_header *h = rs_shm_header_of(m);
+	if (h->magic == 0)
+		return 0;
+	if (h->magic != RS_SHM_MAGIC || ck_pr_load_32(&h->state) != RS_SHM_CREATING)
+		return rs_error_set(err, -EPROTO, "%s: a finished object, not debris", m->name);
+	if (rs_pid_alive((pid_t)h->creator_pid))
+		return rs_error_set(err, -EBUSY, "%s: its creator (pid %u) is still at it", m->name,
+				    h->creator_pid);
+	return 0;
 }
 
 static int create_or_attach(struct rs_ring *r, const char *name, const char *node,
@@ -166,12 +171,15 @@ static int create_or_attach(struct rs_ring *r, const char *name, const char *nod
 		if (rc != -EEXIST)
 			return rc;
 		rc = attach(r, name, true, err);
-		if (rc != -EAGAIN)
+		if (rc != -EAGAIN && rc != -EPROTO)
 			return rc;
-		if (is_abandoned_creation(name, NULL))
-			rs_shm_remove(name);
-		else
-			usleep(10000); /* a live creator finishes in microseconds */
+		struct rs_error why;
+		rs_error_clear(&why);
+		int debris = rs_shm_remove_debris(name, judge_abandoned, &why);
+		if (debris == -EPROTO)
+			return rc;                 /* attach's error says what does not fit */
+		if (debris < 0)
+			usleep(10000);             /* a live creator finishes in microseconds */
 	}
 	return rs_error_set(err, -EAGAIN, "%s: stays in creation; remove it with routestat-down", name);
 }

@@ -108,7 +108,9 @@ static void end_creation(struct rs_shm_map *m)
 {
 	if (!m->creating)
 		return;
-	close(m->creating_fd);   /* drops the creation flock */
+	/* Explicitly: the mapping keeps the open file description, and with it a lock, alive. */
+	flock(m->creating_fd, LOCK_UN);
+	close(m->creating_fd);
 	m->creating = false;
 }
 
@@ -128,6 +130,70 @@ bool rs_shm_being_created(const char *name)
 	bool locked = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
 	close(fd);
 	return locked;
+}
+
+/* Unlinks name only if it still is the object open on fd (someone may have replaced it). */
+static int unlink_same(const char *name, int fd, struct rs_error *err)
+{
+	char path[RS_SHM_NAME_MAX + 16];
+	snprintf(path, sizeof path, "/dev/shm%s", name);
+	struct stat open_st, named_st;
+	if (fstat(fd, &open_st) < 0)
+		return rs_error_set(err, -errno, "%s: stat: %s", name, strerror(errno));
+	if (stat(path, &named_st) < 0)
+		return errno == ENOENT ? 0 : rs_error_set(err, -errno, "%s: stat: %s", name, strerror(errno));
+	if (named_st.st_ino != open_st.st_ino || named_st.st_dev != open_st.st_dev)
+		return 0;   /* already replaced: not the debris judged */
+	if (shm_unlink(name) < 0 && errno != ENOENT)
+		return rs_error_set(err, -errno, "%s: remove: %s", name, strerror(errno));
+	return 0;
+}
+
+/* A creator takes its lock right after creating the object: past the grace, nobody will. */
+static bool older_than_grace(const struct stat *st)
+{
+	uint64_t changed_ns = (uint64_t)st->st_ctim.tv_sec * 1000000000u + (uint64_t)st->st_ctim.tv_nsec;
+	uint64_t now_ns = rs_unix_ns();
+	return now_ns > changed_ns && now_ns - changed_ns >= RS_SHM_CREATE_GRACE_MS * 1000000ull;
+}
+
+static int judge_open(const char *name, int fd,
+		      int (*judge)(const struct rs_shm_map *m, struct rs_error *err), struct rs_error *err)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return rs_error_set(err, -errno, "%s: stat: %s", name, strerror(errno));
+	if ((size_t)st.st_size < sizeof(struct rs_shm_header))
+		return older_than_grace(&st) ? 0
+			: rs_error_set(err, -EBUSY, "%s: another process is creating it (no header yet)", name);
+	struct rs_shm_map m;
+	memset(&m, 0, sizeof m);
+	snprintf(m.name, sizeof m.name, "%s", name);
+	int rc = map_fd(&m, fd, (size_t)st.st_size, false, err);
+	if (rc < 0)
+		return rc;
+	rc = judge(&m, err);
+	rs_shm_detach(&m);
+	return rc;
+}
+
+int rs_shm_remove_debris(const char *name,
+			 int (*judge)(const struct rs_shm_map *m, struct rs_error *err),
+			 struct rs_error *err)
+{
+	int fd = shm_open(name, O_RDONLY, 0);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : rs_error_set(err, -errno, "%s: open: %s", name, strerror(errno));
+	int rc;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		rc = errno == EWOULDBLOCK ? rs_error_set(err, -EBUSY, "%s: another process is creating it", name)
+			: rs_error_set(err, -errno, "%s: lock: %s", name, strerror(errno));
+	else
+		rc = judge_open(name, fd, judge, err);
+	if (rc == 0)
+		rc = unlink_same(name, fd, err);
+	close(fd);   /* drops the shared lock */
+	return rc;
 }
 
 void rs_shm_mark_retired(struct rs_shm_map *m)

@@ -54,6 +54,22 @@ void rs_shm_mark_ready(struct rs_shm_map *m);
 /* True while another process is creating name (it holds the creation flock). */
 bool rs_shm_being_created(const char *name);
 
+/*
+ * Removes name if it is a dead creator's or owner's debris, so that a new
+ * object can take the name.  Decided under a shared flock, so no creation
+ * makes progress meanwhile: an object someone is creating is -EBUSY; one too
+ * small for a header (its creator died right after creating it, or is about
+ * to lock it) is debris once RS_SHM_CREATE_GRACE_MS old; anything else is
+ * mapped read-only and judged by judge(), which returns 0 for debris or a
+ * negative errno with err set.  Only the object judged is unlinked (same
+ * inode).  Returns 0 when name is gone or removed, else a negative errno
+ * with err set.
+ */
+#define RS_SHM_CREATE_GRACE_MS 1000u
+int rs_shm_remove_debris(const char *name,
+			 int (*judge)(const struct rs_shm_map *m, struct rs_error *err),
+			 struct rs_error *err);
+
 /* Marks an object as retired by its creator (clean shutdown) before unlinking it. */
 void rs_shm_mark_retired(struct rs_shm_map *m);
 

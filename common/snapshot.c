@@ -60,21 +60,18 @@ static uint32_t owner_pid(const struct rs_shm_map *m)
 			       ((const char *)m->base + RS_SNAP_WRITER_OFF))->pid);
 }
 
-/* A leftover object is replaced unless its writer (or creator) still lives. */
+/* rs_shm_remove_debris judge: a leftover is replaced unless its writer (or creator) still lives. */
+static int judge_leftover(const struct rs_shm_map *m, struct rs_error *err)
+{
+	uint32_t pid = owner_pid(m);
+	if (pid != 0 && pid != (uint32_t)getpid() && rs_pid_alive((pid_t)pid))
+		return rs_error_set(err, -EBUSY, "%s: its writer (pid %u) is still running", m->name, pid);
+	return 0;
+}
+
 static int clear_leftover(const char *name, struct rs_error *err)
 {
-	struct rs_shm_map m;
-	if (rs_shm_attach_raw(&m, name, NULL) < 0)
-		return 0;
-	uint32_t pid = owner_pid(&m);
-	rs_shm_detach(&m);
-	if (pid != 0 && pid != (uint32_t)getpid() && rs_pid_alive((pid_t)pid))
-		return rs_error_set(err, -EBUSY, "%s: its writer (pid %u) is still running", name, pid);
-	/* No header yet: a creator in the middle of rs_shm_create, or a dead creator's debris. */
-	if (pid == 0 && rs_shm_being_created(name))
-		return rs_error_set(err, -EBUSY, "%s: another process is creating it", name);
-	rs_shm_remove(name);
-	return 0;
+	return rs_shm_remove_debris(name, judge_leftover, err);
 }
 
 int rs_snapshot_create(struct rs_snapshot_writer_handle *h, const char *instance,

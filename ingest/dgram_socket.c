@@ -217,14 +217,15 @@ void rs_dgram_close(struct rs_dgram_socket *s)
 	s->bound_path = false;
 }
 
-uint64_t rs_dgram_kernel_drops(const struct rs_dgram_socket *s)
+bool rs_dgram_kernel_drops(const struct rs_dgram_socket *s, uint32_t *drops)
 {
 	uint32_t mem[SK_MEMINFO_VARS];
 	socklen_t len = sizeof mem;
 	if (s->fd < 0 || getsockopt(s->fd, SOL_SOCKET, SO_MEMINFO, mem, &len) < 0 ||
 	    len < (socklen_t)((SK_MEMINFO_DROPS + 1) * sizeof mem[0]))
-		return 0;
-	return mem[SK_MEMINFO_DROPS];
+		return false;
+	*drops = mem[SK_MEMINFO_DROPS];
+	return true;
 }
 
 /* A peer's unix path, printable ASCII only; abstract names start with "@". */

@@ -57,8 +57,11 @@ int rs_dgram_open_udp(struct rs_dgram_socket *s, const char *hostport, bool allo
 /* Closes the socket and, for unix, removes its file if it is still ours. */
 void rs_dgram_close(struct rs_dgram_socket *s);
 
-/* Datagrams the kernel dropped because the receive buffer was full (SO_MEMINFO); 0 if unknown. */
-uint64_t rs_dgram_kernel_drops(const struct rs_dgram_socket *s);
+/*
+ * The kernel's count of datagrams it dropped because the receive buffer was
+ * full (SO_MEMINFO): a 32-bit counter that wraps.  False when unknown.
+ */
+bool rs_dgram_kernel_drops(const struct rs_dgram_socket *s, uint32_t *drops);
 
 /*
  * Names a sender for a log line: "udp 127.0.0.1:4000", "udp [::1]:4000",

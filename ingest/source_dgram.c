@@ -47,7 +47,7 @@ struct rs_dgram_source {
 	struct rs_dgram_rx             rx;
 	const struct rs_dgram_msg     *cur;          /* the datagram being handled, for sender() */
 	uint64_t                       drops_logged;
-	uint64_t                       drops_counted;  /* kernel drops already added to the ring */
+	uint32_t                       drops_seen;     /* the kernel's (wrapping) count, last read */
 	uint64_t                       drops_checked_ns, drops_logged_ns;
 };
 
@@ -104,18 +104,21 @@ static void on_datagram(void *ctx, const struct rs_dgram_msg *m)
 }
 
 /*
- * The socket's drop count since it opened, into the ring's source_lost as a
- * difference: the ring's counter outlives this process (restarts add up).
+ * Adds what the kernel dropped since the last look to this run's count and
+ * to the ring's source_lost, which outlives this process (restarts add up).
+ * The kernel's counter is 32 bits and wraps: differences, in 32 bits, stay
+ * right across a wrap.  Returns this run's total.
  */
 static uint64_t count_kernel_drops(struct rs_dgram_source *d)
 {
-	uint64_t drops = rs_dgram_kernel_drops(&d->sock);
-	if (drops > d->drops_counted) {
-		rs_ring_count_source_lost(&d->g->ring, drops - d->drops_counted);
-		d->drops_counted = drops;
+	uint32_t now;
+	if (rs_dgram_kernel_drops(&d->sock, &now)) {
+		uint32_t delta = now - d->drops_seen;
+		d->drops_seen = now;
+		d->g->kernel_drops += delta;
+		rs_ring_count_source_lost(&d->g->ring, delta);
 	}
-	d->g->kernel_drops = drops;
-	return drops;
+	return d->g->kernel_drops;
 }
 
 /* Reads the kernel's drop count every second; says so when it grew (at most every 10 s). */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -309,6 +310,79 @@ Test(shm_abi, abandoned_creation_replaced, .fini = rs_test_cleanup)
 	cr_assert_eq(h->state, RS_SHM_READY);
 	cr_assert_eq(h->creator_pid, (uint32_t)getpid());
 	cr_assert_neq(h->incarnation, old_incarnation);
+	rs_ring_close(&r);
+}
+
+/* A new instance and the name its ring would have (no object made). */
+static const char *new_ring_name(char name[RS_SHM_NAME_MAX], const char *tag)
+{
+	const char *inst = rs_test_new_instance(tag);
+	struct rs_error err = { 0 };
+	cr_assert_eq(rs_ring_object_name(name, inst, NODE, &err), 0, "%s", err.msg);
+	return inst;
+}
+
+/* The creation flock: held from the exclusive open until READY, then dropped (not at unmap). */
+Test(shm_abi, creation_lock_held_until_ready, .fini = rs_test_cleanup)
+{
+	char name[RS_SHM_NAME_MAX];
+	new_ring_name(name, "crlock");
+	struct rs_error err = { 0 };
+	struct rs_shm_map m;
+	cr_assert_eq(rs_shm_create(&m, name, RS_SHM_RING, 128, 4096, &err), 0, "%s", err.msg);
+	cr_assert(rs_shm_being_created(name), "no lock while creating");
+	rs_shm_mark_ready(&m);
+	cr_assert_not(rs_shm_being_created(name), "still locked after READY, while mapped");
+	rs_shm_detach(&m);
+	rs_shm_remove(name);
+}
+
+/* An object of our name with no header and no creator holding its lock. */
+static int make_headerless(const char *name, off_t size)
+{
+	int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0660);
+	cr_assert_geq(fd, 0, "shm_open %s: %s", name, strerror(errno));
+	cr_assert_eq(ftruncate(fd, size), 0);
+	return fd;
+}
+
+/* A creator that died after sizing its object but before the header: debris, replaced. */
+Test(shm_abi, headerless_ring_debris_replaced, .fini = rs_test_cleanup)
+{
+	char name[RS_SHM_NAME_MAX];
+	const char *inst = new_ring_name(name, "nohdr");
+	struct rs_error err = { 0 };
+	int fd = make_headerless(name, 65536);
+
+	/* While someone holds the creation lock it is a creation in progress: kept. */
+	cr_assert_eq(flock(fd, LOCK_EX), 0);
+	struct rs_ring r;
+	int rc = rs_ring_open_producer(&r, inst, NODE, NULL, &err);
+	cr_assert_eq(rc, -EAGAIN, "producer over a locked creation: %d %s", rc, err.msg);
+	struct stat st;
+	cr_assert_eq(fstat(fd, &st), 0);
+	cr_assert_eq(st.st_nlink, 1, "a creation in progress was unlinked");
+
+	close(fd);   /* its creator is gone */
+	rc = rs_ring_open_producer(&r, inst, NODE, NULL, &err);
+	cr_assert_eq(rc, 0, "producer over headerless debris: %d %s", rc, err.msg);
+	cr_assert_eq(rs_shm_header_of(&r.map)->magic, RS_SHM_MAGIC);
+	rs_ring_close(&r);
+}
+
+/* Too small for a header: a creator about to lock it, for a while; after that, debris. */
+Test(shm_abi, empty_object_replaced_after_grace, .fini = rs_test_cleanup)
+{
+	char name[RS_SHM_NAME_MAX];
+	const char *inst = new_ring_name(name, "empty");
+	struct rs_error err = { 0 };
+	close(make_headerless(name, 0));
+	struct rs_ring r;
+	int rc = rs_ring_open_producer(&r, inst, NODE, NULL, &err);
+	cr_assert_eq(rc, -EAGAIN, "a fresh empty object is someone's creation: %d %s", rc, err.msg);
+	usleep((RS_SHM_CREATE_GRACE_MS + 100u) * 1000u);
+	rc = rs_ring_open_producer(&r, inst, NODE, NULL, &err);
+	cr_assert_eq(rc, 0, "producer over old empty debris: %d %s", rc, err.msg);
 	rs_ring_close(&r);
 }
 

@@ -822,6 +822,15 @@ Test(tui_schedule, never_earlier_never_in_a_window_never_much_later)
 	}
 }
 
+Test(tui_schedule, postponed_wake_ups_spread_after_the_window)
+{
+	struct rs_tui_tick_plan p = plan_500();
+	p.spread_ms = 7;
+	cr_assert_eq(rs_tui_schedule(&p, 10480), 10518, "window end 10511 + 7");
+	cr_assert_eq(rs_tui_schedule(&p, 10513), 10513, "past the window: no spread added");
+	cr_assert_eq(rs_tui_schedule(&p, 10300), 10300);
+}
+
 Test(tui_schedule, a_busy_or_fast_aggregator_is_not_waited_for)
 {
 	/* Ticks that take 200 ms of every 500: no quiet window worth waiting for. */

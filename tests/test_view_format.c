@@ -154,7 +154,7 @@ static void build_snapshot(void)
 	t->duplicates_total = 40;
 	t->dropped = 3;
 	t->rejected = 4;
-	t->source_lost = 9;
+	t->source_lost = 11;
 	t->late = 1;
 	for (unsigned i = 0; i < RS_RPS_HISTORY; i++)
 		t->rps_history[i] = 20 + i % 7;
@@ -360,7 +360,7 @@ Test(view_json, totals)
 		"rejected", "source_lost_datagrams", "system_calls", "late", "rps_history",
 	};
 	assert_keys(t, keys, sizeof keys / sizeof keys[0], "totals");
-	cr_assert_eq(get_int(t, "source_lost_datagrams"), 9);
+	cr_assert_eq(get_int(t, "source_lost_datagrams"), 11);
 	cr_assert_eq(get_int(t, "calls"), 1404);
 	cr_assert_eq(get_int(t, "errors"), 10);
 	cr_assert_eq(get_real(t, "success_rate"), 99.3);      /* one decimal */
@@ -706,7 +706,7 @@ Test(view_text, header_and_headline)
 	cr_assert_not_null(strstr(text, "\ncalls 1404  RPS 23.4  success 99.3%  avg 45.1 ms  p50 12.3"
 				 "  p95 120.0  p99 300.0 ms  failovers/min 10.0  duplicates 12  dropped 3"
 				 "  rejected 4\n"), "%s", text);
-	cr_assert_not_null(strstr(text, "\nlost before ingest: 9 datagrams (the kernel's receive queue "
+	cr_assert_not_null(strstr(text, "\nlost before ingest: 11 datagrams (the kernel's receive queue "
 				 "was full)\n"), "%s", text);
 	cr_assert_not_null(strstr(text, "\naggregator pid 4242  tick 350 us (max 900 us, timerfd)"
 				 "  drained 120 (total 1000000, extra drains 2)  missed ticks 1"
@@ -799,7 +799,7 @@ Test(view_text, node_filter)
 	build_snapshot();
 	char *text = text_of("eu-central");
 	cr_assert_not_null(strstr(text, "\nnode eu-central: calls 400  RPS 6.7  success 99.8%"), "%s", text);
-	cr_assert_not_null(strstr(text, "\nlost before ingest: 9 datagrams"), "%s", text);
+	cr_assert_not_null(strstr(text, "\nnode eu-central: lost before ingest: 9 datagrams"), "%s", text);
 	cr_assert_not_null(strstr(text, "\nproviders on node eu-central, by calls"));
 	char lines[8][512];
 	size_t n = table_lines(text, "#  PROVIDER", lines, 8);
@@ -827,6 +827,7 @@ Test(view_text, node_filter)
 	const char *node_line = strstr(text, "\nnode us-west:");
 	cr_assert_not_null(node_line, "%s", text);
 	cr_assert_null(strstr(node_line, "lost before ingest"), "us-west lost nothing:\n%s", text);
+	cr_assert_not_null(strstr(text, "\nlost before ingest: 11 datagrams"), "the cluster's line:\n%s", text);
 	n = table_lines(text, "METHOD ", lines, 8);
 	cr_assert_eq(n, 2, "us-west called one method:\n%s", text);
 	cr_assert_not_null(strstr(lines[1], " 898 "), "'%s'", lines[1]);

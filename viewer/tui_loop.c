@@ -85,6 +85,7 @@ static void learn_ticks(struct tui *t)
 		return;
 	t->plan = rs_tui_tick_plan_make(t->info.published_mono_ms, t->shown->self.last_tick_us,
 					t->shown->tick_ms);
+	t->plan.spread_ms = (uint32_t)getpid() % RS_TUI_TICK_SPREAD_MS;
 }
 
 static void read_snapshot(struct tui *t, uint64_t now)

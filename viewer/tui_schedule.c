@@ -46,5 +46,5 @@ uint64_t rs_tui_schedule(const struct rs_tui_tick_plan *p, uint64_t want_ms)
 	uint64_t start = p->start_ms + k * p->interval_ms;
 	if (want_ms + guard < start)
 		return want_ms;
-	return start + after;
+	return start + after + p->spread_ms;
 }

@@ -187,12 +187,12 @@ static void header(FILE *f, const struct rs_metrics_snapshot *s, const struct rs
 	     s->tick_ms, s->window_s);
 }
 
-/* Datagrams a socket ingest never read: said only when there were some. */
-static void lost_line(FILE *f, uint64_t lost)
+/* Datagrams a socket ingest never read (all nodes, or node's): said only when there were some. */
+static void lost_line(FILE *f, const char *node, uint64_t lost)
 {
 	if (lost != 0)
-		line(f, "lost before ingest: %llu datagrams (the kernel's receive queue was full)\n",
-		     (unsigned long long)lost);
+		line(f, "%s%s%slost before ingest: %llu datagrams (the kernel's receive queue was full)\n",
+		     node ? "node " : "", node ? node : "", node ? ": " : "", (unsigned long long)lost);
 }
 
 static void headline(FILE *f, const struct rs_metrics_snapshot *s)
@@ -207,7 +207,7 @@ static void headline(FILE *f, const struct rs_metrics_snapshot *s)
 	     num_str(fpm, sizeof fpm, t->failovers_per_min, 1),
 	     (unsigned long long)t->duplicates, (unsigned long long)t->dropped,
 	     (unsigned long long)t->rejected);
-	lost_line(f, t->source_lost);
+	lost_line(f, NULL, t->source_lost);
 }
 
 /* The same strip for one node, from its metric set. */
@@ -221,7 +221,7 @@ static void node_headline(FILE *f, const struct rs_metrics_snapshot *s, const st
 	     n->name, (unsigned long long)m->calls, num_str(rps, sizeof rps, n->events_per_s, 1),
 	     rs_metric_success_pct(m), rs_metric_avg_ms(m), ms(m->p50_us), ms(m->p95_us),
 	     ms(m->p99_us), fpm, (unsigned long long)n->dropped, (unsigned long long)n->rejected);
-	lost_line(f, n->source_lost);
+	lost_line(f, n->name, n->source_lost);
 }
 
 enum { PCOL_HTTP = 13, PCOL_WS = 14 };
