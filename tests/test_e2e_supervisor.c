@@ -16,10 +16,14 @@
 #include <criterion/criterion.h>
 
 #include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -219,6 +223,21 @@ static bool pred_nodes(const struct e2e_view *v, void *ctx)
 
 /* ---- 1. up, status, a restarted ingest, down ----------------------------------- */
 
+/* Runs routestat-up on conf to its exit (0 asserted); its pid, and its stdout in *out. */
+static pid_t up_config(const char *inst, const char *conf, char **out_text)
+{
+	const char *up[] = { UP_SCRIPT, "--config", conf, "--instance", inst, NULL };
+	const char *env[] = { env_run, env_bin, NULL };
+	char *out = e2e_path("up.out"), *err = e2e_path("up.err");
+	pid_t pid = e2e_spawn(up, -1, out, err, env);
+	int st = e2e_wait(pid, WAIT_S);
+	char *o = e2e_read_file(out), *e = e2e_read_file(err), buf[32];
+	cr_assert(rs_test_exited_ok(st), "routestat-up: %s\n%s%s", e2e_status_str(st, buf, sizeof buf), o, e);
+	free(e); free(out); free(err);
+	*out_text = o;
+	return pid;
+}
+
 Test(e2e_supervisor, up_restart_down)
 {
 	const char *inst = rs_test_new_instance("sup");
@@ -227,19 +246,11 @@ Test(e2e_supervisor, up_restart_down)
 				  "node node-a --source synthetic --rate 500\n"
 				  "\n"
 				  "node node-b --source synthetic --rate 500\n");
-	const char *up[] = { UP_SCRIPT, "--config", conf, "--instance", inst, NULL };
-	pid_t up_pid;
-	{
-		const char *env[] = { env_run, env_bin, NULL };
-		char *out = e2e_path("up.out"), *err = e2e_path("up.err");
-		up_pid = e2e_spawn(up, -1, out, err, env);
-		int st = e2e_wait(up_pid, WAIT_S);
-		char *o = e2e_read_file(out), *e = e2e_read_file(err), buf[32];
-		cr_assert(rs_test_exited_ok(st), "routestat-up: %s\n%s%s", e2e_status_str(st, buf, sizeof buf), o, e);
-		cr_expect(strstr(o, "ingest-node-a") && strstr(o, "ingest-node-b") && strstr(o, "aggregator"),
-			  "routestat-up lists its components:\n%s", o);
-		free(o); free(e); free(out); free(err);
-	}
+	char *o;
+	pid_t up_pid = up_config(inst, conf, &o);
+	cr_expect(strstr(o, "ingest-node-a") && strstr(o, "ingest-node-b") && strstr(o, "aggregator"),
+		  "routestat-up lists its components:\n%s", o);
+	free(o);
 
 	/* The view shows both nodes producing, with the pids of the run directory. */
 	struct node_state want[] = { { "node-a", 0, 0, 0 }, { "node-b", 0, 0, 0 }, { NULL, 0, 0, 0 } };
@@ -347,6 +358,40 @@ Test(e2e_supervisor, up_restart_down)
 	free(conf);
 }
 
+/*
+ * Config words are split like a shell's and never expanded: a quoted path
+ * holding a space and a '*' reaches the ingest as it is written.
+ */
+Test(e2e_supervisor, config_quoted_path_reaches_the_ingest)
+{
+	const char *inst = rs_test_new_instance("quoted");
+	char *dir = e2e_path("dir with space");
+	cr_assert_eq(mkdir(dir, 0700), 0, "mkdir %s: %s", dir, strerror(errno));
+	char file[PATH_MAX], text[2048], conf_text[PATH_MAX + 128];
+	snprintf(file, sizeof file, "%s/decisions *.jsonl", dir);
+	size_t n = 0;
+	long long now_ms = (long long)time(NULL) * 1000;
+	for (int i = 0; i < 3; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n,
+			"{\"ts\":%lld,\"request_id\":\"quoted-%d\",\"provider_id\":\"alchemy\",\"chain\":\"base\","
+			"\"method\":\"eth_call\",\"strategy\":\"fastest\",\"transport\":\"http\",\"duration_ms\":12.5,"
+			"\"result\":\"success\",\"request_origin\":\"client\",\"failover_count\":0}\n", now_ms, i);
+	e2e_write_file(file, text, n);
+	snprintf(conf_text, sizeof conf_text,
+		 "aggregator --tick-ms 100\n"
+		 "# a comment with an apostrophe: it's not a word\n"
+		 "node node-q --source jsonl \"%s\" --follow\n", file);
+	char *conf = write_config(conf_text), *o;
+	up_config(inst, conf, &o);
+	free(o);
+	struct node_state want[] = { { "node-q", 0, 0, 2 }, { NULL, 0, 0, 0 } };
+	struct e2e_view v = e2e_poll_view(inst, WAIT_S, pred_nodes, want, "node-q read its quoted path");
+	cr_expect_eq(e2e_node_int(v.doc, "node-q", "produced"), 3, "%s", e2e_brief(v.doc));
+	e2e_view_free(&v);
+	free(conf);
+	free(dir);
+}
+
 /* ---- 2. config errors ------------------------------------------------------------ */
 
 /* routestat-up on a config: exits 1 with a message naming the line; starts nothing. */
@@ -409,6 +454,15 @@ Test(e2e_supervisor, bad_config_node_name)
 			    "aggregator --tick-ms 100\n"
 			    "node bad/name --source synthetic --rate 10\n",
 			    "config line 2", "bad/name");
+}
+
+Test(e2e_supervisor, bad_config_unclosed_quote)
+{
+	const char *inst = rs_test_new_instance("badquote");
+	expect_config_error(inst,
+			    "aggregator\n"
+			    "node n1 --source jsonl \"/tmp/never closed\n",
+			    "config line 2", "quote is not closed");
 }
 
 Test(e2e_supervisor, unreadable_config)
