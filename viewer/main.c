@@ -162,7 +162,10 @@ static void usage(FILE *f)
 		else
 			snprintf(left, sizeof left, "--%s%s%s", v->name, v->metavar ? " " : "",
 				 v->metavar ? v->metavar : "");
-		fprintf(f, "  %-16s ", left);
+		if (strlen(left) > 16)   /* too wide for the column: the text starts below */
+			fprintf(f, "  %s\n  %-16s ", left, "");
+		else
+			fprintf(f, "  %-16s ", left);
 		for (const char *p = v->help; *p; p++) {
 			fputc(*p, f);
 			if (*p == '\n')
