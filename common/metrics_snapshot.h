@@ -23,7 +23,7 @@
 #include "rs_error.h"
 #include "shm_abi.h"
 
-#define RS_METRICS_SCHEMA      2u     /* snapshot payload_kind; JSON "schema" (2: node_methods) */
+#define RS_METRICS_SCHEMA      2u     /* snapshot payload_kind; JSON "schema" (2: node_methods, source_lost) */
 #define RS_MAX_NODES           16u
 #define RS_MAX_PROVIDER_CHAINS 64u    /* (provider, chain) pairs */
 #define RS_MAX_ROUTES          256u   /* (provider, chain, node) triples */
