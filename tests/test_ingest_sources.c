@@ -722,6 +722,17 @@ static void append_lines(const char *path, uint64_t from, uint64_t to, bool last
 	cr_assert_eq(fclose(f), 0);
 }
 
+/* Stops a --follow ingest and checks its ring holds exactly the n ids of lo. */
+static void finish_follow(struct ingest *g, const char *inst, const char *node, const uint64_t *lo,
+			  size_t n)
+{
+	char *text = stop_ingest(g);
+	struct drained d = drain_ring(inst, node);
+	assert_ids(&d, HF, lo, n);
+	free(d.rec);
+	free(text);
+}
+
 /*
  * Rename and re-create, twice: the old file is read to its end (its partial
  * last line too), the new one from its start; every line exactly once.
@@ -785,11 +796,7 @@ Test(ingest_sources, follow_survives_truncation)
 	append_lines(path, 200, 205, false, lo, &n);
 	wait_produced(inst, "t", n, &g);
 
-	char *text = stop_ingest(&g);
-	struct drained d = drain_ring(inst, "t");
-	assert_ids(&d, HF, lo, n);
-	free(d.rec);
-	free(text);
+	finish_follow(&g, inst, "t", lo, n);
 	free(path);
 }
 
@@ -805,11 +812,7 @@ Test(ingest_sources, follow_waits_for_missing_file)
 	size_t n = 0;
 	append_lines(path, 0, 10, false, lo, &n);
 	wait_produced(inst, "l", n, &g);
-	char *text = stop_ingest(&g);
-	struct drained d = drain_ring(inst, "l");
-	assert_ids(&d, HF, lo, n);
-	free(d.rec);
-	free(text);
+	finish_follow(&g, inst, "l", lo, n);
 	free(path);
 }
 

@@ -294,21 +294,11 @@ static void no_such_node(const struct rs_metrics_snapshot *s, const struct view_
 	fprintf(stderr, "%s)\n", s->n_nodes ? "" : " none");
 }
 
-/* "120 ms" below a second, "4.2 s" above. */
-static const char *age_str(char *buf, size_t n, uint64_t ms)
-{
-	if (ms < 1000)
-		snprintf(buf, n, "%llu ms", (unsigned long long)ms);
-	else
-		snprintf(buf, n, "%.1f s", (double)ms / 1000.0);
-	return buf;
-}
-
 static void report_status(const struct view_opts *o, const struct rs_view_info *info)
 {
 	char hb[32], age[32];
-	age_str(hb, sizeof hb, info->heartbeat_age_ms);
-	age_str(age, sizeof age, info->age_ms);
+	rs_view_fmt_age(hb, sizeof hb, info->heartbeat_age_ms);
+	rs_view_fmt_age(age, sizeof age, info->age_ms);
 	if (info->stopped)
 		fprintf(stderr, PROG ": instance '%s': aggregator stopped %s ago; the snapshot shown is "
 			"its last, %s old\n", o->instance, hb, age);

@@ -63,8 +63,7 @@ static double ms(uint64_t us)
 	return (double)us / 1000.0;
 }
 
-/* A duration in ms for prose: "120 ms" below a second, "4.2 s" above. */
-static const char *age_str(char *buf, size_t n, uint64_t age_ms)
+const char *rs_view_fmt_age(char *buf, size_t n, uint64_t age_ms)
 {
 	if (age_ms < 1000)
 		snprintf(buf, n, "%llu ms", (unsigned long long)age_ms);
@@ -175,7 +174,7 @@ static void table_print(FILE *f, const struct table *t)
 static void header(FILE *f, const struct rs_metrics_snapshot *s, const struct rs_view_info *info)
 {
 	char age[32], hb[32], who[64];
-	age_str(hb, sizeof hb, info->heartbeat_age_ms);
+	rs_view_fmt_age(hb, sizeof hb, info->heartbeat_age_ms);
 	if (info->stopped)
 		snprintf(who, sizeof who, "stopped %s ago", hb);
 	else
@@ -183,7 +182,7 @@ static void header(FILE *f, const struct rs_metrics_snapshot *s, const struct rs
 	line(f, "routestat  instance %s  generation %llu  age %s  aggregator %s (%s)"
 		"  tick %u ms  window %u s\n",
 	     s->instance, (unsigned long long)info->generation,
-	     age_str(age, sizeof age, info->age_ms), rs_snapshot_status_name(info->status), who,
+	     rs_view_fmt_age(age, sizeof age, info->age_ms), rs_snapshot_status_name(info->status), who,
 	     s->tick_ms, s->window_s);
 }
 
@@ -330,7 +329,7 @@ static void node_row(struct table *t, const struct rs_node_metrics *n)
 		cell(t, "alive %u", n->producer_pid);
 	else
 		cell(t, "gone");
-	cell(t, "%s", age_str(hb, sizeof hb, n->heartbeat_age_ms));
+	cell(t, "%s", rs_view_fmt_age(hb, sizeof hb, n->heartbeat_age_ms));
 	cell(t, "%llu", (unsigned long long)n->m.calls);
 	if (isfinite(n->events_per_s))
 		cell(t, "%.1f", n->events_per_s);

@@ -18,6 +18,9 @@
 #include "view_model.h"
 #include "view_source.h"
 
+/* A duration in ms for prose, into buf: "120 ms" below a second, "4.2 s" above. */
+const char *rs_view_fmt_age(char *buf, size_t n, uint64_t age_ms);
+
 /*
  * Writes the report to f.  Returns 0, -ENOENT when o->node names no node of
  * the snapshot (nothing written), -ENOMEM, or -EIO when f refused output.
